@@ -1,0 +1,1 @@
+"""Evaluation backends behind `backends.protocol.Backend`; the torch backend is the default."""

@@ -1,0 +1,1 @@
+"""sycam: synthesise CAM methods from SyGuS problem files."""
