@@ -331,3 +331,4 @@ Command = Union[
 class Script:
     commands: tuple[Command, ...]
     path: str = field(default="<string>", compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # normalisations made while reading
