@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Sequence
 
+from .ir import Term
+from .irprint import to_sygus
+from .solver import Observer
+
 LOG_NAME = "candidates.jsonl"
 FORMAT = 1
 
@@ -68,16 +72,23 @@ def read_log(path: Path) -> tuple[dict | None, list[ScoredCandidate]]:
     return header, records
 
 
-class CandidateLog:
-    """Appends scored candidates to the log, one flushed line each."""
+def known_scores(records: Sequence[ScoredCandidate]) -> dict[tuple[str, int], tuple[float, ...]]:
+    """The solver's `known_scores`: (candidate text, tier) -> per-image scores."""
+    return {(r.term, r.tier): r.scores for r in records}
+
+
+class CandidateLog(Observer):
+    """Appends every scored candidate to the log, one flushed line each, never the same twice."""
 
     def __init__(self, path: Path, settings: dict, resume: bool):
         self.path = path
         self.previous: list[ScoredCandidate] = []
+        self._logged: set[tuple[str, int]] = set()
         if resume and path.exists():
-            header, self.previous = read_log(path)
+            header, self.previous = read_log(path)  # RunlogError if corrupt
             if header is not None:
                 _check_same_settings(header.get("settings", {}), settings, path)
+            self._logged = set(known_scores(self.previous))
             _cut_torn_tail(path)
             self._file: IO[str] = open(path, "a", encoding="utf-8")
             if header is None:
@@ -93,8 +104,15 @@ class CandidateLog:
         """Where a fresh (non-resumed) run moves an existing log."""
         return self.path.with_name(self.path.stem + ".previous" + self.path.suffix)
 
+    def on_scored(self, term: Term, tier: int, images: list[int], scores: list[float], passed: bool) -> None:
+        """Solver hook: log the candidate as soon as it is scored."""
+        self.append(to_sygus(term), tier, images, scores, passed)
+
     def append(self, term: str, tier: int, images: Sequence[int], scores: Sequence[float], passed: bool) -> None:
-        """Record one candidate's scores on one tier, durably before returning."""
+        """Record one candidate's scores on one tier, durably before returning (once per pair)."""
+        if (term, int(tier)) in self._logged:
+            return
+        self._logged.add((term, int(tier)))
         self._write({
             "term": term,
             "tier": int(tier),
