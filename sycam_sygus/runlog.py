@@ -117,7 +117,7 @@ class CandidateLog(Observer):
             "term": term,
             "tier": int(tier),
             "images": [int(i) for i in images],
-            "scores": [_finite_or_none(float(s)) for s in scores],
+            "scores": [_json_number(float(s)) for s in scores],
             "passed": bool(passed),
         })
 
@@ -149,7 +149,7 @@ def _cut_torn_tail(path: Path) -> None:
 
 def _record(entry: dict, path: Path, number: int) -> ScoredCandidate:
     try:
-        scores = tuple(math.nan if s is None else float(s) for s in entry["scores"])
+        scores = tuple(float(s) for s in entry["scores"])  # float("-inf") reads the text form
         record = ScoredCandidate(
             str(entry["term"]), int(entry["tier"]), tuple(int(i) for i in entry["images"]),
             scores, bool(entry["passed"]),
@@ -173,6 +173,6 @@ def _check_same_settings(logged: dict, current: dict, path: Path) -> None:
         )
 
 
-def _finite_or_none(value: float) -> float | None:
-    """JSON has no NaN/inf; a non-finite score (a disqualified candidate) is stored as null."""
-    return value if math.isfinite(value) else None
+def _json_number(value: float) -> float | str:
+    """JSON has no NaN/inf; a non-finite score (a disqualified candidate) is stored as text."""
+    return value if math.isfinite(value) else str(value)

@@ -12,7 +12,7 @@ SETTINGS = {"problem": "/p.sl", "goals": ["g"], "sycam.seed": 0, "sycam.tiers": 
 def write_two(path):
     log = CandidateLog(path, SETTINGS, resume=False)
     log.append("grads", 0, [0, 1], [0.25, 0.5], True)
-    log.append("(* grads abl)", 1, [0, 1, 2, 3], [0.1, math.nan, 0.3, 0.4], False)
+    log.append("(* grads abl)", 1, [0, 1, 2, 3], [0.1, math.nan, -math.inf, 0.4], False)
     log.close()
 
 
@@ -26,8 +26,8 @@ def test_round_trip_keeps_every_field(tmp_path):
         ("(* grads abl)", 1, (0, 1, 2, 3), False),
     ]
     assert records[0].scores == (0.25, 0.5)
-    # a non-finite score (disqualified candidate) is stored as JSON null and read back as NaN
-    assert math.isnan(records[1].scores[1]) and records[1].scores[2] == 0.3
+    # non-finite scores (disqualified candidates) survive the trip through strict JSON
+    assert math.isnan(records[1].scores[1]) and records[1].scores[2] == -math.inf
     for line in path.read_text().splitlines():
         json.loads(line)  # strict JSON, no NaN tokens
 
