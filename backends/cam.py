@@ -1,0 +1,63 @@
+"""The CAM template (CAM-THEORY §1): channel weights and activations to saliency maps.
+
+`S_fm = ReLU(Σ_k w_k A^k)`, `S = bilinear_upsample(S_fm)` (align_corners=False), then min-max
+normalisation per map after upsampling. A candidate-image whose weights (or weighted sum) are not
+finite gets an all-NaN map in both outputs: that is the flag metrics read (`invalid_maps`) to
+score it the worst value, so nothing downstream has to carry a separate mask.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+# A map whose range is below this share of its magnitude is constant up to float rounding
+# (bilinear weights do not sum to exactly 1), and becomes all zeros rather than noise.
+_RELATIVE_FLATNESS = 64
+
+
+def normalize_maps(maps: Tensor) -> Tensor:
+    """Min-max normalise each map over its last two dimensions; constant maps become zeros."""
+    flat = maps.flatten(-2)
+    low = flat.amin(dim=-1, keepdim=True)
+    high = flat.amax(dim=-1, keepdim=True)
+    spread = high - low
+    magnitude = torch.maximum(high.abs(), low.abs())
+    flat_enough = spread <= magnitude * (_RELATIVE_FLATNESS * torch.finfo(maps.dtype).eps)
+    scale = torch.where(flat_enough, torch.ones_like(spread), spread)
+    normalised = torch.where(flat_enough, torch.zeros_like(flat), (flat - low) / scale)
+    # NaN never compares as flat, so a map holding NaN stays NaN (flagged, not silently zeroed).
+    return normalised.view_as(maps)
+
+
+def invalid_maps(maps: Tensor) -> Tensor:
+    """`[C, I]` True where a map `[C, I, H, W]` was flagged (holds a non-finite value)."""
+    return ~torch.isfinite(maps).flatten(2).all(dim=-1)
+
+
+def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
+    """Saliency maps of weights `[C, I, K]` on activations `[I, K, h, w]`: `(S_fm, S)`.
+
+    `S_fm` is `[C, I, h, w]` (unnormalised, for cell rankings); `S` is `[C, I, H, W]` in [0, 1].
+    Memory is `C·I·H·W` floats: callers with many candidates pass them in chunks.
+    """
+    candidates, images, channels = weights.shape
+    if acts.shape[:2] != (images, channels):
+        raise ValueError(
+            f"cam_maps: weights [C, I, K] = {list(weights.shape)} do not match activations "
+            f"[I, K, h, w] = {list(acts.shape)} (hint: same images in the same order, one weight per channel)"
+        )
+    weights = weights.to(acts.dtype)
+    finite_weights = torch.isfinite(weights).all(dim=-1)
+    clean = torch.where(finite_weights[..., None], weights, torch.zeros_like(weights))
+    s_fm = torch.relu(torch.einsum("cik,ikhw->cihw", clean, acts))
+    valid = finite_weights & torch.isfinite(s_fm).flatten(2).all(dim=-1)
+    height, width = acts.shape[-2:]
+    upsampled = F.interpolate(
+        s_fm.reshape(candidates * images, 1, height, width), size=tuple(size), mode="bilinear",
+        align_corners=False,
+    ).view(candidates, images, *size)
+    s = normalize_maps(upsampled)
+    nan = torch.tensor(float("nan"), dtype=s.dtype, device=s.device)
+    flag = ~valid[..., None, None]
+    return torch.where(flag, nan, s_fm), torch.where(flag, nan, s)
