@@ -1,0 +1,104 @@
+"""The terminals of CAM-THEORY §3: per-channel values `[I, K]`, batched on the device."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from sycam_sygus.errors import SygusError, did_you_mean
+from sycam_sygus.logic import TERMINALS
+
+from .models import Classifier
+
+GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
+
+
+@dataclass(frozen=True)
+class LayerProbe:
+    """One forward + backward pass over the images: what every gradient terminal needs."""
+
+    acts: Tensor  # [I, K, h, w]
+    grads: Tensor  # [I, K, h, w], d y_c / d A
+    logits: Tensor  # [I, classes]
+
+
+def probe_layer(classifier: Classifier, pixels: Tensor, targets: Tensor) -> LayerProbe:
+    """Activations, gradients and logits of the images at the classifier's layer."""
+    return LayerProbe(*classifier.activations_and_gradients(pixels, targets))
+
+
+def check_terminal(name: str) -> None:
+    """A clear error for a terminal name the backend does not compute."""
+    if name not in TERMINALS:
+        raise SygusError(f"unknown terminal '{name}'", path="synth-fun", hint=did_you_mean(name, TERMINALS))
+
+
+def gradient_terminal(name: str, acts: Tensor, grads: Tensor) -> Tensor:
+    """grads, pos_grads, gradcampp, xgrads or act from activations and gradients `[I, K, h, w]`."""
+    if name == "grads":
+        return grads.mean(dim=(2, 3))
+    if name == "pos_grads":
+        return grads.relu().mean(dim=(2, 3))
+    if name == "act":
+        return acts.mean(dim=(2, 3))
+    if name == "gradcampp":
+        square = grads.pow(2)
+        activation_sum = acts.sum(dim=(2, 3), keepdim=True)
+        alpha = square / (2 * square + activation_sum * square * grads + 1e-6)
+        alpha = torch.where(grads != 0, alpha, torch.zeros_like(alpha))
+        return (grads.relu() * alpha).sum(dim=(2, 3))
+    if name == "xgrads":
+        # pytorch-grad-cam adds 1e-7 to the denominator; we keep it so maps agree exactly.
+        return (grads * acts).sum(dim=(2, 3)) / (acts.sum(dim=(2, 3)) + 1e-7)
+    raise ValueError(f"'{name}' is not a gradient terminal (expected one of {GRADIENT_TERMINALS})")
+
+
+def normalized_upsample(acts: Tensor, size: tuple[int, int]) -> Tensor:
+    """`H^k`: each channel bilinearly upsampled to `size`, min-max normalised (constant -> 0)."""
+    up = torch.nn.functional.interpolate(acts, size=size, mode="bilinear", align_corners=False)
+    low = up.amin(dim=(2, 3), keepdim=True)
+    span = up.amax(dim=(2, 3), keepdim=True) - low
+    return torch.where(span > 0, (up - low) / torch.where(span > 0, span, torch.ones_like(span)),
+                       torch.zeros_like(up))
+
+
+@torch.no_grad()
+def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor) -> Tensor:
+    """cic: `p_c(x ⊙ H^k) − p_c(black)`, the K masked images of all images batched together."""
+    count, channels = acts.shape[:2]
+    device = classifier.device
+    targets = targets.to(device)
+    pixels = pixels.to(device)
+    black = classifier.logits(torch.zeros_like(pixels[:1])).softmax(dim=1)[0]
+    size = tuple(pixels.shape[-2:])
+    pairs = torch.arange(count * channels, device=device)
+    scores = []
+    for chunk in pairs.split(classifier.batch_size):
+        image, channel = chunk // channels, chunk % channels
+        masks = normalized_upsample(acts[image, channel].unsqueeze(1), size)
+        scores.append(classifier.probs(pixels[image] * masks, targets[image]))
+    return torch.cat(scores).view(count, channels) - black[targets].unsqueeze(1)
+
+
+def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, probe: LayerProbe) -> Tensor:
+    """abl: `(y_c − y_c^(k)) / y_c` (0 where `y_c = 0`, as protected division)."""
+    targets = targets.to(classifier.device)
+    clean = probe.logits.gather(1, targets.view(-1, 1))
+    ablated = classifier.ablated_logits(pixels, probe.acts, targets, probe.logits)
+    safe = torch.where(clean != 0, clean, torch.ones_like(clean))
+    return torch.where(clean != 0, (clean - ablated) / safe, torch.zeros_like(ablated))
+
+
+def compute_terminal(name: str, classifier: Classifier, pixels: Tensor, targets: Tensor,
+                     probe: LayerProbe) -> Tensor:
+    """One terminal's values `[I, K]` for the images (pixels in [0, 1]) and their targets."""
+    check_terminal(name)
+    if name in GRADIENT_TERMINALS:
+        return gradient_terminal(name, probe.acts, probe.grads)
+    if name == "cic":
+        return score_cam_terminal(classifier, pixels, targets, probe.acts)
+    if name == "abl":
+        return ablation_terminal(classifier, pixels, targets, probe)
+    channels = probe.acts.shape[1]
+    return targets.to(classifier.device, torch.float32).view(-1, 1).expand(-1, channels).clone()
