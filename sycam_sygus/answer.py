@@ -12,7 +12,7 @@ from typing import Sequence
 from .ast import Sort
 from .ir import Term
 from .irprint import literal, to_sygus
-from .problem import SynthFun
+from .problem import Grammar, SynthFun
 
 STATUSES = ("solved", "fail", "infeasible")
 
@@ -62,3 +62,35 @@ def _exact(value: float) -> Fraction:
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"objective value {value} is not finite; cannot print it as SyGuS")
     return Fraction(repr(float(value)))
+
+
+def derivable(term: Term, grammar: Grammar, nonterminal: str | None = None) -> bool:
+    """Whether the grammar derives `term` from `nonterminal` (the start symbol by default).
+
+    Competition checkers test this before semantics; the CLI uses it to choose between the
+    engine's simplified answer and the term as enumerated.
+    """
+    memo: dict[tuple[Term, str], bool] = {}
+
+    def from_nonterminal(t: Term, name: str) -> bool:
+        key = (t, name)
+        if key not in memo:
+            memo[key] = False  # a production cycle through the same (term, name) derives nothing new
+            memo[key] = any(matches(rule, t) for rule in grammar.productions.get(name, ()))
+        return memo[key]
+
+    def matches(rule: Term, t: Term) -> bool:
+        if rule.op == "hole":
+            return from_nonterminal(t, str(rule.param))
+        if rule.op == "any_constant":
+            return t.op == "const" and t.sort == rule.sort
+        if rule.op == "any_variable":
+            return t.op == "var" and t.sort == rule.sort
+        if not rule.args:
+            return rule is t
+        return (
+            rule.op == t.op and rule.param == t.param and len(rule.args) == len(t.args)
+            and all(matches(r, a) for r, a in zip(rule.args, t.args))
+        )
+
+    return from_nonterminal(term, nonterminal or grammar.start)

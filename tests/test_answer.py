@@ -1,0 +1,76 @@
+"""Answer text: the define-fun repeats the synth-fun's parameter list; fail/infeasible; tuples."""
+from fractions import Fraction
+
+import pytest
+
+from sycam_sygus.answer import define_fun, derivable, format_answer, sort_text
+from sycam_sygus.ast import Sort
+from sycam_sygus.ir import INT, REAL, app, const, hole, var
+from sycam_sygus.problem import Grammar, SynthFun
+
+GRADS, ABL, CLASS = var("grads"), var("abl"), var("class", INT)
+W, T = hole("W", REAL), hole("T", REAL)
+GRAMMAR = Grammar(
+    nonterminals=(("W", REAL), ("T", REAL)),
+    productions={
+        "W": (T, app("+", [W, W], REAL), app("relu", [W], REAL), app("pow", [T], REAL, 2)),
+        "T": (GRADS, ABL, app("any_constant", [], REAL)),
+    },
+)
+SYNTH = SynthFun("weights", (("grads", REAL), ("abl", REAL), ("class", INT)), REAL, GRAMMAR)
+
+
+def test_solved_answer_repeats_the_synth_fun_params_in_order():
+    body = app("*", [GRADS, ABL], REAL)
+    assert format_answer(SYNTH, "solved", body) == (
+        "(\n"
+        "  (define-fun weights ((grads Real) (abl Real) (class Int)) Real (* grads abl))\n"
+        ")"
+    )
+
+
+def test_fail_and_infeasible_are_bare_words():
+    assert format_answer(SYNTH, "fail", None) == "fail"
+    assert format_answer(SYNTH, "infeasible", None) == "infeasible"
+
+
+def test_optimise_answer_puts_the_objective_tuple_first():
+    text = format_answer(SYNTH, "solved", GRADS, objectives=[0.25, -0.5])
+    lines = text.splitlines()
+    assert lines[0] == "(" and lines[-1] == ")"
+    assert lines[1] == "  (0.25 (- 0.5))"
+    assert lines[2].startswith("  (define-fun weights ")
+
+
+def test_constants_print_in_v2_form():
+    body = app("*", [const(Fraction(-3, 2)), GRADS], REAL)
+    assert define_fun(SYNTH, body).endswith("Real (* (- 1.5) grads))")
+
+
+def test_sort_text_for_indexed_and_parametric_sorts():
+    assert sort_text(Sort("BitVec", (32,))) == "(_ BitVec 32)"
+    assert sort_text(Sort("Array", (), (INT, REAL))) == "(Array Int Real)"
+
+
+def test_bad_status_or_missing_term_is_refused():
+    with pytest.raises(ValueError, match="unknown solver status"):
+        format_answer(SYNTH, "unknown", None)
+    with pytest.raises(ValueError, match="needs an answer term"):
+        format_answer(SYNTH, "solved", None)
+
+
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        (GRADS, True),
+        (app("pow", [ABL], REAL, 2), True),
+        (app("pow", [ABL], REAL, 3), False),  # the grammar only has squares
+        (app("+", [app("relu", [GRADS], REAL), app("pow", [GRADS], REAL, 2)], REAL), True),
+        (app("relu", [app("+", [const(Fraction(1, 2)), ABL], REAL)], REAL), True),  # (Constant Real)
+        (app("*", [GRADS, ABL], REAL), False),  # no product rule
+        (app("pow", [app("+", [GRADS, ABL], REAL)], REAL, 2), False),  # pow takes a T, not a W
+        (CLASS, False),
+    ],
+)
+def test_derivable_follows_the_grammar(term, expected):
+    assert derivable(term, GRAMMAR) is expected
