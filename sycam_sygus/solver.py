@@ -5,12 +5,23 @@ See ENGINE.md for the whole picture and CAM-THEORY §5-6 for the definitions it 
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from backends.protocol import Backend
+import numpy as np
 
+from backends.protocol import Backend, Value
+
+from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
+from .decompose import class_pools, has_class_param, ite_by_class, split_budget
+from .enumerate import Enumerator, TermValues, derives
+from .equivalence import EquivalenceOracle, equivalence_images, levels_from_option
+from .errors import SygusError, did_you_mean
 from .ir import Term
+from .irprint import to_sygus
+from .logic import METRICS
 from .problem import Problem
 
 
@@ -55,6 +66,218 @@ class SolveResult:
     warnings: list[str] = field(default_factory=list)
 
 
+
+SCOPE_STRIDE = 1000  # tier index = SCOPE_STRIDE * scope + tier; scope 0 = all images
+TIER_MEMO = 256  # weights kept per tier chunk (least recently used go first)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one search may spend: wall-clock seconds, scored candidates (0 = no limit), term size."""
+
+    seconds: float
+    candidates: int
+    max_size: int
+
+
+@dataclass
+class SearchOutcome:
+    """One search's result, before printing concerns (simplification, decomposition)."""
+
+    status: str
+    best: Term | None
+    verdict: Verdict | None
+    baselines: dict[str, list[np.ndarray]]
+    counts: Counter
+    interrupted: bool
+    warnings: list[str]
+
+
+class Search:
+    """One enumerative search over one image pool (all images, or one class's images)."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        backend: Backend,
+        pool: Sequence[int],
+        budget: Budget,
+        observer: Observer,
+        known_scores: Mapping[tuple[str, int], Sequence[float]],
+        stop: threading.Event,
+        scope: int = 0,
+        label: str = "all images",
+    ):
+        self.problem = problem
+        self.backend = backend
+        self.goal = problem.goals[0]
+        self.budget = budget
+        self.observer = observer
+        self.known_scores = known_scores
+        self.stop = stop
+        self.offset = SCOPE_STRIDE * scope
+        self.label = label
+        self.counts: Counter = Counter()
+        options = problem.options
+        seed = int(options["seed"])
+        try:
+            self.levels = levels_from_option(str(options["equivalence"]))
+            self.tiers, self.warnings = tier_images(pool, _tier_sizes(options["tiers"]), seed)
+        except ValueError as error:
+            raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
+        if len(problem.goals) > 1:
+            self.warnings.append(f"{len(problem.goals)} goals: only the first one guides the search")
+        self.eq_images = equivalence_images(pool, backend.target_classes(pool), int(options["eq-images"]), seed)
+        self.chunks = [tier[len(self.tiers[i - 1]) if i else 0 :] for i, tier in enumerate(self.tiers)]
+        self.chunk_values = [TermValues(backend, chunk, capacity=TIER_MEMO) for chunk in self.chunks]
+
+    def score(self, term: Term, tier: int, earlier: list[np.ndarray]) -> np.ndarray:
+        """Per-image scores on `tier`: known ones when given, else only the tier's new images are
+        scored and appended to the scores on the previous tier (its prefix)."""
+        self.counts[f"scored-tier-{tier}"] += 1
+        known = self.known_scores.get((to_sygus(term), self.offset + tier))
+        if known is not None and len(known) == len(self.tiers[tier]):
+            self.counts["known-scores"] += 1
+            return np.asarray(known, dtype=np.float64)
+        earlier = list(earlier)
+        while len(earlier) < tier:
+            earlier.append(self.score(term, len(earlier), earlier))
+        weights = self.chunk_values[tier].get(term)
+        fresh = self.backend.score([weights], self.chunks[tier], self.goal.metric)[0]
+        prefix = earlier[tier - 1] if tier else np.zeros(0)
+        return np.concatenate([prefix, np.asarray(fresh, dtype=np.float64)])
+
+    def score_subset(self, term: Term, weights: Value) -> np.ndarray:
+        """Per-image scores on the equivalence subset (metric-level equivalence), tier -1."""
+        self.counts["scored-equivalence"] += 1
+        key = (to_sygus(term), self.offset - 1)
+        known = self.known_scores.get(key)
+        if known is not None and len(known) == len(self.eq_images):
+            self.counts["known-scores"] += 1
+            scores = np.asarray(known, dtype=np.float64)
+        else:
+            scores = np.asarray(self.backend.score([weights], self.eq_images, self.goal.metric)[0], dtype=np.float64)
+        self.observer.on_scored(term, self.offset - 1, list(self.eq_images), scores.tolist(), True)
+        return scores
+
+    def evaluate(self, term: Term) -> list[np.ndarray]:
+        """Scores of `term` on every tier (baselines, decomposed answers), reported as passed."""
+        scores: list[np.ndarray] = []
+        for tier, images in enumerate(self.tiers):
+            scores.append(self.score(term, tier, scores))
+            self.observer.on_scored(term, self.offset + tier, list(images), scores[-1].tolist(), True)
+        return scores
+
+    def info(self) -> dict:
+        """What `Observer.on_start` receives."""
+        return {
+            "scope": self.label,
+            "tier_offset": self.offset,
+            "tiers": [list(t) for t in self.tiers],
+            "equivalence_images": list(self.eq_images),
+            "levels": sorted(self.levels),
+            "metric": self.goal.metric,
+            "mode": self.goal.mode,
+            "maximise": self.goal.maximise,
+            "baselines": {name: to_sygus(body) for name, body in self.problem.baselines.items()},
+            "budget": {"seconds": self.budget.seconds, "candidates": self.budget.candidates, "max-size": self.budget.max_size},
+            "warnings": list(self.warnings),
+        }
+
+    def run(self) -> SearchOutcome:
+        """Enumerate, prune and check candidates until an answer, the budget or a stop."""
+        deadline = time.monotonic() + self.budget.seconds
+        self.observer.on_start(self.info())
+        synth = self.problem.synth
+        start = synth.grammar.start
+        baselines: dict[str, list[np.ndarray]] = {}
+        best: tuple[Term, Verdict] | None = None
+        interrupted = cut = False
+        enumerator = Enumerator(
+            synth.grammar,
+            synth.params,
+            self.budget.max_size,
+            values=TermValues(self.backend, self.eq_images),
+            on_syntax_duplicate=lambda term, nt: self._syntax_duplicate(term, nt == start),
+        )
+        equivalence = EquivalenceOracle(
+            self.backend, enumerator, self.eq_images, self.goal.metric, self.levels, start, self.score_subset
+        )
+        try:
+            for name, body in self.problem.baselines.items():
+                baselines[name] = self.evaluate(body)
+            oracle = CorrectnessOracle(
+                self.tiers, self.score, self._threshold(baselines), self.goal.maximise, self._report_scored
+            )
+            for item in enumerator:
+                if self.stop.is_set():
+                    interrupted = True
+                    break
+                if time.monotonic() > deadline:
+                    cut = True
+                    break
+                candidate = item.nonterminal == start
+                if candidate:
+                    self.observer.on_candidate(item.term, "enumerated")
+                stage = equivalence.classify(item)
+                if not candidate or stage == "banked":
+                    continue
+                if stage != "new":
+                    self.observer.on_candidate(item.term, stage)
+                    continue
+                self.counts["scored"] += 1
+                verdict = oracle.check(item.term)
+                stage = "passed" if verdict.passed else "rejected"
+                self.counts[stage] += 1
+                self.observer.on_candidate(item.term, stage)
+                if verdict.passed:
+                    best = (item.term, verdict)
+                    self.observer.on_best(item.term, verdict.last_mean)
+                    if self.goal.mode != "optimise":
+                        break
+                    oracle.raise_threshold(verdict, self.goal.strict)
+                if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
+                    cut = True
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        self.counts.update(equivalence.counts)
+        exhausted = enumerator.exhausted and not (interrupted or cut)
+        status = "solved" if best else "infeasible" if exhausted else "fail"
+        return SearchOutcome(
+            status=status,
+            best=best[0] if best else None,
+            verdict=best[1] if best else None,
+            baselines=baselines,
+            counts=self.counts,
+            interrupted=interrupted,
+            warnings=list(self.warnings),
+        )
+
+    def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
+        if candidate:
+            self.counts["pruned-syntax"] += 1
+            self.observer.on_candidate(term, "pruned-syntax")
+        else:
+            self.counts["bank-pruned-syntax"] += 1
+
+    def _report_scored(self, term: Term, tier: int, images: list[int], scores: list[float], passed: bool) -> None:
+        self.observer.on_scored(term, self.offset + tier, images, scores, passed)
+
+    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> Threshold:
+        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value."""
+        goal = self.goal
+        if goal.constant is not None:
+            return Threshold(constant=float(goal.constant), strict=goal.strict)
+        if goal.baseline is not None:
+            return Threshold(per_tier=baselines[goal.baseline], strict=goal.strict)
+        if goal.mode == "optimise" and baselines:
+            sign = 1.0 if goal.maximise else -1.0
+            name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
+            return Threshold(per_tier=baselines[name], strict=goal.strict)
+        return Threshold.worst(goal.maximise)
+
+
 def solve(
     problem: Problem,
     backend: Backend,
@@ -62,5 +285,112 @@ def solve(
     known_scores: Mapping[tuple[str, int], Sequence[float]] | None = None,
     stop: threading.Event | None = None,
 ) -> SolveResult:
-    """Synthesise the best weight expression for `problem` on `backend` (see module docstring)."""
-    raise NotImplementedError("the engine loop lands in the next commit")
+    """Synthesise the best weight expression for `problem` on `backend` (see ENGINE.md).
+
+    `known_scores[(to_sygus(term), tier)]` replays per-image scores of an earlier run instead of
+    scoring again; `stop` (or Ctrl-C) ends the search and returns the best found so far.
+    """
+    observer = observer or Observer()
+    known_scores = known_scores or {}
+    stop = stop or threading.Event()
+    _validate(problem)
+    began, forwards = time.monotonic(), backend.forwards
+    options = problem.options
+    budget = Budget(float(options["time-limit"]), int(options["max-candidates"]), int(options["max-size"]))
+    pool = list(range(backend.images()))
+    if has_class_param(problem.synth):
+        result = _solve_by_class(problem, backend, pool, budget, observer, known_scores, stop)
+    else:
+        search = Search(problem, backend, pool, budget, observer, known_scores, stop)
+        outcome = search.run()
+        result = _result(outcome, outcome.best, _printable(problem, outcome.best), outcome.verdict)
+    result.forwards = backend.forwards - forwards
+    result.seconds = time.monotonic() - began
+    observer.on_finish(result)
+    return result
+
+
+def _solve_by_class(
+    problem: Problem,
+    backend: Backend,
+    pool: list[int],
+    budget: Budget,
+    observer: Observer,
+    known_scores: Mapping[tuple[str, int], Sequence[float]],
+    stop: threading.Event,
+) -> SolveResult:
+    """The default search over all images, then one search per class with enough images."""
+    classes = backend.target_classes(pool)
+    per_class_pools = class_pools(pool, classes, min(_tier_sizes(problem.options["tiers"])))
+    seconds, candidates = split_budget(budget.seconds, budget.candidates, len(per_class_pools) + 1)
+    share = Budget(seconds, candidates, budget.max_size)
+    default_search = Search(problem, backend, pool, share, observer, known_scores, stop)
+    default = default_search.run()
+    counts, warnings, interrupted = Counter(default.counts), list(default.warnings), default.interrupted
+    solved: list[tuple[int, Term]] = []
+    for scope, (cls, images) in enumerate(per_class_pools, start=1):
+        if interrupted or stop.is_set() or default.best is None:
+            break
+        outcome = Search(problem, backend, images, share, observer, known_scores, stop, scope, f"class {cls}").run()
+        counts.update(outcome.counts)
+        warnings += [f"class {cls}: {w}" for w in outcome.warnings]
+        interrupted = outcome.interrupted
+        if outcome.best is not None:
+            solved.append((cls, outcome.best))
+    counts["classes-split"] = len(solved)
+    if default.best is None or not solved:
+        result = _result(default, default.best, _printable(problem, default.best), default.verdict)
+    else:
+        raw = ite_by_class(solved, default.best)
+        printable = ite_by_class([(c, _printable(problem, t)) for c, t in solved], _printable(problem, default.best))
+        try:
+            verdict = Verdict(passed=True, scores=default_search.evaluate(raw))
+        except KeyboardInterrupt:
+            verdict, interrupted = default.verdict, True
+        result = _result(default, raw, printable, verdict)
+    result.counts, result.warnings, result.interrupted = dict(counts), warnings, interrupted
+    return result
+
+
+def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdict: Verdict | None) -> SolveResult:
+    return SolveResult(
+        status=outcome.status,
+        answer=answer,
+        raw_answer=raw,
+        objective=verdict.last_mean if verdict is not None else None,
+        baselines={name: [float(np.mean(s)) for s in per_tier] for name, per_tier in outcome.baselines.items()},
+        counts=dict(outcome.counts),
+        interrupted=outcome.interrupted,
+        warnings=list(outcome.warnings),
+    )
+
+
+def _printable(problem: Problem, raw: Term | None) -> Term | None:
+    """The simplified answer when the front end's simplifier exists and the grammar derives it."""
+    if raw is None:
+        return None
+    try:
+        from .symbolic import simplify
+    except ImportError:  # the simplifier is optional; the raw term is always a valid answer
+        return raw
+    simple = simplify(raw)
+    grammar = problem.synth.grammar
+    return simple if derives(grammar, grammar.start, simple, problem.synth.params) else raw
+
+
+def _tier_sizes(value: object) -> list[int]:
+    """The `tiers` option as ints (a list, or a string of space-separated numerals)."""
+    return [int(v) for v in (value.split() if isinstance(value, str) else value)]
+
+
+def _validate(problem: Problem) -> None:
+    """Bad problems are SygusErrors with a hint, never deep tracebacks."""
+    if not problem.goals:
+        raise SygusError("nothing to synthesise for: no constraint or objective", path=problem.path,
+                         hint="add (constraint (>= (deletion weights) (deletion gradcam))) or optimize-synth")
+    goal = problem.goals[0]
+    if goal.metric not in METRICS:
+        raise SygusError(f"unknown metric '{goal.metric}'", path=problem.path, hint=did_you_mean(goal.metric, METRICS))
+    if goal.baseline is not None and goal.baseline not in problem.baselines:
+        raise SygusError(f"unknown baseline '{goal.baseline}'", path=problem.path,
+                         hint=did_you_mean(goal.baseline, problem.baselines))

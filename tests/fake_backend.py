@@ -1,0 +1,156 @@
+"""A numpy backend with hand-set terminal values and a hand-set metric, counting "forwards".
+
+Each image has a non-negative "truth" vector t. A candidate's per-image score is the cosine
+between ReLU(w) and t (0 when ReLU(w) is all zero), so positive scaling and negative entries
+never change a score: the map key (ReLU(w) scaled to unit length) is exact. Lower-is-better
+metrics score 1 - cosine. Every candidate-image pair scored counts as one forward.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from sycam_sygus.logic import METRICS
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+def _protected_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.zeros(np.broadcast(a, b).shape)
+    np.divide(a, b, out=out, where=b != 0)
+    return out
+
+
+def _topk(x: np.ndarray, k: int) -> np.ndarray:
+    keep = np.argsort(-x, axis=1, kind="stable")[:, :k]
+    out = np.zeros_like(x)
+    np.put_along_axis(out, keep, np.take_along_axis(x, keep, axis=1), axis=1)
+    return out
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    return _protected_divide(x, np.abs(x).max(axis=1, keepdims=True))
+
+
+OPERATORS = {
+    "+": lambda a, *r: a + sum(r),
+    "-": lambda a, *r: -a if not r else a - sum(r),
+    "*": lambda a, *r: a * np.prod(r, axis=0),
+    "/": lambda a, b: _protected_divide(a, b),
+    "abs": np.abs,
+    "relu": _relu,
+    "softmax": _softmax,
+    "normalize": _normalize,
+    "ite": lambda c, a, b: np.where(c > 0, a, b),
+    ">=": lambda a, b: (a >= b).astype(float),
+    "<=": lambda a, b: (a <= b).astype(float),
+    ">": lambda a, b: (a > b).astype(float),
+    "<": lambda a, b: (a < b).astype(float),
+    "=": lambda a, b: (a == b).astype(float),
+    "and": lambda *a: np.all(np.array(a) > 0, axis=0).astype(float),
+    "or": lambda *a: np.any(np.array(a) > 0, axis=0).astype(float),
+    "not": lambda a: (a <= 0).astype(float),
+}
+
+
+class FakeBackend:
+    """backends.protocol.Backend over hand-set tables; `score_log` records every score call."""
+
+    def __init__(self, terminals: dict[str, np.ndarray], truth: np.ndarray, classes: Sequence[int] | None = None):
+        self.tables = {name: np.asarray(v, dtype=float) for name, v in terminals.items()}
+        self.truth = np.asarray(truth, dtype=float)
+        self.classes = list(classes) if classes is not None else [0] * len(self.truth)
+        self.tables["class"] = np.repeat(np.asarray(self.classes, dtype=float)[:, None], self.truth.shape[1], axis=1)
+        self.forwards = 0
+        self.score_log: list[tuple[tuple[int, ...], int]] = []
+
+    def images(self) -> int:
+        return len(self.truth)
+
+    def target_classes(self, images: Sequence[int]) -> list[int]:
+        return [self.classes[i] for i in images]
+
+    def terminal(self, name: str, images: Sequence[int]) -> np.ndarray:
+        return self.tables[name][list(images)]
+
+    def constant(self, value: float, images: Sequence[int]) -> np.ndarray:
+        return np.full((len(images), self.truth.shape[1]), float(value))
+
+    def apply(self, op: str, args: Sequence[np.ndarray], param: int | None = None) -> np.ndarray:
+        if op == "pow":
+            return args[0] ** param
+        if op == "topk":
+            return _topk(args[0], param)
+        with np.errstate(all="ignore"):
+            return OPERATORS[op](*args)
+
+    def value_key(self, value: np.ndarray) -> bytes:
+        return (np.round(value, 9) + 0.0).tobytes()
+
+    def _unit_maps(self, w: np.ndarray) -> np.ndarray:
+        positive = _relu(np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0))
+        return _protected_divide(positive, np.linalg.norm(positive, axis=1, keepdims=True))
+
+    def map_keys(self, weights: Sequence[np.ndarray], images: Sequence[int], metric: str) -> list[bytes]:
+        keys = []
+        for w in weights:
+            bad = ~np.isfinite(w).all(axis=1, keepdims=True)
+            keys.append((np.round(self._unit_maps(w), 9) + 0.0).tobytes() + bad.tobytes())
+        return keys
+
+    def score(self, weights: Sequence[np.ndarray], images: Sequence[int], metric: str) -> np.ndarray:
+        images = list(images)
+        self.forwards += len(weights) * len(images)
+        self.score_log.append((tuple(images), len(weights)))
+        truth = self.truth[images]
+        unit_truth = _protected_divide(truth, np.linalg.norm(truth, axis=1, keepdims=True))
+        higher = METRICS[metric].higher_is_better
+        rows = []
+        for w in weights:
+            cosine = (self._unit_maps(w) * unit_truth).sum(axis=1)
+            value = cosine if higher else 1.0 - cosine
+            value[~np.isfinite(w).all(axis=1)] = -np.inf if higher else np.inf
+            rows.append(value)
+        return np.array(rows, dtype=np.float64).reshape(len(weights), len(images))
+
+    def maps(self, weights: Sequence[np.ndarray], images: Sequence[int]) -> np.ndarray:
+        return np.stack([self._unit_maps(w)[:, None, :] for w in weights])
+
+    def pictures(self, images: Sequence[int]) -> np.ndarray:
+        return np.zeros((len(images), 1, self.truth.shape[1], 3))
+
+    def describe(self) -> dict:
+        return {"model": "fake", "images": self.images(), "forwards": self.forwards}
+
+
+def make_problem(
+    productions: dict[str, tuple],
+    params: Sequence[str] = ("grads", "abl"),
+    mode: str = "optimise",
+    baseline: str | None = None,
+    constant: float | None = None,
+    strict: bool = False,
+    baselines: dict | None = None,
+    metric: str = "deletion",
+    int_params: Sequence[str] = (),
+    **options,
+):
+    """A hand-built Problem: Real non-terminals (first = start) with IR productions, one goal."""
+    from sycam_sygus.ir import INT, REAL
+    from sycam_sygus.options import OPTIONS
+    from sycam_sygus.problem import Goal, Grammar, Problem, SynthFun
+
+    grammar = Grammar(tuple((nt, REAL) for nt in productions), {nt: tuple(p) for nt, p in productions.items()})
+    signature = tuple((name, REAL) for name in params) + tuple((name, INT) for name in int_params)
+    values = {name: option.default for name, option in OPTIONS.items()}
+    values.update({name.replace("_", "-"): value for name, value in options.items()})
+    goal = Goal(metric, METRICS[metric].higher_is_better, mode, baseline, constant, strict)
+    return Problem("test.sl", "SYCAM", values, SynthFun("weights", signature, REAL, grammar), (goal,), baselines or {})
