@@ -19,7 +19,7 @@ from sycam_sygus.errors import SygusError, did_you_mean
 
 Normalize = tuple[Sequence[float], Sequence[float]]
 IMAGENET_NORMALIZE: Normalize = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-_PATH_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\.(\d+)|\.")
+_PATH_STEP = re.compile(r"(\w+)|\[(-?\d+)\]|\.")
 
 
 def _flatten(x: Tensor) -> Tensor:
@@ -129,14 +129,14 @@ def find_layer(model: nn.Module, path: str) -> tuple[nn.Module, str]:
         if step is None or step.end() == position:
             raise _layer_error(model, path, "is not a module path")
         position = step.end()
-        attribute, index, dotted_index = step.groups()
-        if attribute is None and index is None and dotted_index is None:
+        attribute, index = step.groups()
+        if attribute is None and index is None:
             continue  # the '.' between names
         try:
             if attribute is not None:
                 module = module._modules[attribute]
             else:
-                module = list(module.children())[int(index if index is not None else dotted_index)]
+                module = list(module.children())[int(index)]
         except (KeyError, IndexError, TypeError):
             raise _layer_error(model, path, "does not exist") from None
         if module is None:
@@ -180,6 +180,9 @@ def _forward_steps(model: nn.Module) -> list[tuple[str | None, Callable]] | None
     if hasattr(model, "_conv_head") and hasattr(model, "_fc"):  # EfficientNet-Lite
         return named("_conv_head", "_bn1", "_swish", "_avg_pooling") + [
             (None, _flatten), ("_dropout", model._dropout), ("_fc", model._fc)]
+    if set(model._modules) == {"features", "classifier"} and isinstance(model.classifier, nn.Linear):
+        # The GAP-CNN convention (the built-in model): features, global average pool, linear.
+        return named("features") + [(None, _global_pool), (None, _flatten), ("classifier", model.classifier)]
     steps = getattr(model, "forward_steps", None)  # a model may describe its own chain
     return list(steps()) if callable(steps) else None
 
