@@ -248,37 +248,3 @@ class Enumerator:
                     reach += most
                 best = max(best, reach)
         return best
-
-
-
-def derives(grammar: Grammar, nonterminal: str, term: Term, params: Sequence[tuple[str, Sort]]) -> bool:
-    """Can `nonterminal` derive `term`? (Used to keep a simplified answer inside the grammar.)"""
-    param_vars = {var(name, sort) for name, sort in params}
-    in_progress: set[tuple[str, Term]] = set()
-
-    def matches(template: Term, node: Term) -> bool:
-        if template.op == "hole":
-            return derives_from(str(template.param), node)
-        if template.op == "any_constant":
-            return node.op == "const" and node.sort == template.sort
-        if template.op == "any_variable":
-            return node in param_vars and node.sort == template.sort
-        if not template.args:
-            return template is node
-        return (
-            template.op == node.op
-            and template.param == node.param
-            and len(template.args) == len(node.args)
-            and all(matches(t, n) for t, n in zip(template.args, node.args))
-        )
-
-    def derives_from(nt: str, node: Term) -> bool:
-        if (nt, node) in in_progress:  # a cycle of unit productions adds nothing
-            return False
-        in_progress.add((nt, node))
-        try:
-            return any(matches(p, node) for p in grammar.productions.get(nt, ()))
-        finally:
-            in_progress.discard((nt, node))
-
-    return derives_from(nonterminal, term)

@@ -14,9 +14,10 @@ import numpy as np
 
 from backends.protocol import Backend, Value
 
+from .answer import derivable
 from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
-from .enumerate import Enumerator, TermValues, derives
+from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images, levels_from_option
 from .errors import SygusError, did_you_mean
 from .ir import Term
@@ -374,8 +375,7 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
     except ImportError:  # the simplifier is optional; the raw term is always a valid answer
         return raw
     simple = simplify(raw)
-    grammar = problem.synth.grammar
-    return simple if derives(grammar, grammar.start, simple, problem.synth.params) else raw
+    return simple if derivable(simple, problem.synth.grammar) else raw
 
 
 def _tier_sizes(value: object) -> list[int]:

@@ -62,7 +62,7 @@ OPERATORS = {
 
 
 class FakeBackend:
-    """backends.protocol.Backend over hand-set tables; `score_log` records every score call."""
+    """backends.protocol.Backend over hand-set tables; counts applies, forwards and score calls."""
 
     def __init__(self, terminals: dict[str, np.ndarray], truth: np.ndarray, classes: Sequence[int] | None = None):
         self.tables = {name: np.asarray(v, dtype=float) for name, v in terminals.items()}
@@ -70,6 +70,7 @@ class FakeBackend:
         self.classes = list(classes) if classes is not None else [0] * len(self.truth)
         self.tables["class"] = np.repeat(np.asarray(self.classes, dtype=float)[:, None], self.truth.shape[1], axis=1)
         self.forwards = 0
+        self.applies = 0
         self.score_log: list[tuple[tuple[int, ...], int]] = []
 
     def images(self) -> int:
@@ -85,6 +86,7 @@ class FakeBackend:
         return np.full((len(images), self.truth.shape[1]), float(value))
 
     def apply(self, op: str, args: Sequence[np.ndarray], param: int | None = None) -> np.ndarray:
+        self.applies += 1
         if op == "pow":
             return args[0] ** param
         if op == "topk":

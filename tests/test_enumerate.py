@@ -1,0 +1,130 @@
+"""The bottom-up enumerator: sizes, syntactic de-duplication, banks, feedback and exhaustion."""
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+from fake_backend import FakeBackend
+
+from sycam_sygus.enumerate import Enumerator, TermValues, fill, slots, structural_key
+from sycam_sygus.ir import INT, REAL, app, const, hole, var
+from sycam_sygus.irprint import to_sygus
+from sycam_sygus.problem import Grammar
+
+X, Y = var("x"), var("y")
+W, T = hole("W", REAL), hole("T", REAL)
+
+
+def plus(a, b):
+    return app("+", (a, b), REAL)
+
+
+def grammar(**productions):
+    return Grammar(tuple((nt, REAL) for nt in productions), productions)
+
+
+def texts(enumerator):
+    return [to_sygus(item.term) for item in enumerator]
+
+
+def test_sizes_and_commutative_duplicates_hand_counted():
+    # W -> x | y | (+ W W): size 1 {x, y}; size 3: 4 ordered pairs, 3 up to commutativity;
+    # size 5: (+ leaf size3) and (+ size3 leaf), 12 ordered, 6 distinct.
+    pruned = []
+    enum = Enumerator(grammar(W=(X, Y, plus(W, W))), [("x", REAL), ("y", REAL)], 5,
+                      on_syntax_duplicate=lambda t, nt: pruned.append(t.size))
+    sizes = Counter(item.size for item in enum)
+    assert sizes == {1: 2, 3: 3, 5: 6}
+    assert Counter(pruned) == {3: 1, 5: 6}
+    assert not enum.exhausted
+
+
+def test_smallest_first_and_order_is_deterministic():
+    first = texts(Enumerator(grammar(W=(X, Y, plus(W, W))), [], 3))
+    assert first == ["x", "y", "(+ x x)", "(+ x y)", "(+ y y)"]
+    assert texts(Enumerator(grammar(W=(X, Y, plus(W, W))), [], 3)) == first
+
+
+def test_rejected_terms_never_build_bigger_ones():
+    enum = Enumerator(grammar(W=(X, Y, plus(W, W))), [], 5)
+    seen = []
+    for item in enum:
+        seen.append(to_sygus(item.term))
+        if item.term is Y:
+            enum.reject(item.term, item.nonterminal)
+    assert "y" in seen and not any("y" in t for t in seen if t != "y")
+    assert seen == ["x", "y", "(+ x x)", "(+ x (+ x x))"]
+
+
+def test_nonterminals_units_and_repeated_holes_expand_independently():
+    g = grammar(W=(T, app("*", (W, T), REAL)), T=(X, Y))
+    items = list(Enumerator(g, [], 3))
+    by_nt = {nt: [to_sygus(i.term) for i in items if i.nonterminal == nt] for nt in ("W", "T")}
+    assert by_nt["T"] == ["x", "y"]
+    assert by_nt["W"] == ["x", "y", "(* x x)", "(* x y)", "(* y y)"]
+
+
+def test_constant_and_variable_slots():
+    g = Grammar((("W", REAL), ("C", REAL)), {
+        "W": (app("any_variable", (), REAL), app("*", (W, hole("C", REAL)), REAL)),
+        "C": (app("any_constant", (), REAL),),
+    })
+    params = [("grads", REAL), ("abl", REAL), ("class", INT)]
+    got = texts(Enumerator(g, params, 3))
+    assert got[:5] == ["grads", "abl", "0.5", "1.0", "2.0"]
+    assert "(* grads 0.5)" in got and "(* abl 2.0)" in got
+    assert not any("class" in t for t in got)  # only Real parameters fill a Real slot
+
+
+def test_finite_grammar_is_exhausted_and_max_size_is_not_exhaustion():
+    g = grammar(W=(T, plus(T, T)), T=(X, Y))
+    enum = Enumerator(g, [], 10)
+    assert len([i for i in enum if i.nonterminal == "W"]) == 5
+    assert enum.exhausted
+    short = Enumerator(g, [], 2)
+    list(short)
+    assert not short.exhausted
+
+
+def test_recursion_collapsed_by_value_duplicates_is_exhausted():
+    # W -> x | (relu W) with x >= 0: (relu x) equals x, so nothing bigger is ever built.
+    backend = FakeBackend({"x": np.array([[1.0, 2.0]])}, np.ones((1, 2)))
+    values = TermValues(backend, [0])
+    enum = Enumerator(grammar(W=(X, app("relu", (W,), REAL))), [], 50, values=values)
+    keys = set()
+    for item in enum:
+        key = backend.value_key(enum.value(item.term))
+        if key in keys:
+            enum.reject(item.term, item.nonterminal)
+        keys.add(key)
+    assert enum.exhausted and enum.bank("W", 2) == []
+
+
+def test_new_term_costs_one_apply_on_cached_children():
+    table = {"x": np.array([[1.0, -2.0]]), "y": np.array([[0.5, 3.0]])}
+    backend = FakeBackend(table, np.ones((1, 2)))
+    enum = Enumerator(grammar(W=(X, Y, plus(W, W))), [], 5, values=TermValues(backend, [0]))
+    composite = 0
+    for item in enum:
+        before = backend.applies
+        value = enum.value(item.term)
+        composite += item.term.op != "var"
+        assert backend.applies - before == (item.term.op != "var")
+        if to_sygus(item.term) == "(+ x (+ x y))":
+            np.testing.assert_allclose(value, [[2.5, -1.0]])
+    assert composite == 9 and backend.applies == 9
+
+
+def test_fill_slots_and_structural_key():
+    template = plus(W, W)
+    assert len(slots(template)) == 2
+    assert fill(template, [X, Y]) is plus(X, Y)
+    assert structural_key(plus(X, Y)) == structural_key(plus(Y, X))
+    assert structural_key(app("-", (X, Y), REAL)) != structural_key(app("-", (Y, X), REAL))
+    assert structural_key(const(Fraction(1, 2))) != structural_key(const(Fraction(1)))
+
+
+def test_unit_cycles_terminate():
+    g = Grammar((("W", REAL), ("V", REAL)), {"W": (hole("V", REAL),), "V": (W, X)})
+    enum = Enumerator(g, [], 4)
+    assert [(i.nonterminal, to_sygus(i.term)) for i in enum] == [("V", "x"), ("W", "x")]
+    assert enum.exhausted
