@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .ir import Term
 from .irprint import to_sygus
-from .solver import Observer, SolveResult
+from .solver import SCOPE_STRIDE, Observer, SolveResult
 
 PRUNING_STAGES = ("pruned-syntax", "pruned-value", "shared-map", "pruned-metric")
 
@@ -70,11 +70,12 @@ class Progress(Observer):
     def on_start(self, info: dict) -> None:
         """Remember the baselines' texts; say in one plain line what the search is about to do."""
         with self._lock:
+            first = not self.baseline_text and not self.scored_per_tier
             self.baseline_text = dict(info.get("baselines", {}))
-        if not self.live_mode and not self.quiet:
-            tiers = info.get("tiers", "?")
+        if first and not self.live_mode and not self.quiet:
+            tiers = " ".join(str(len(t)) for t in info.get("tiers", []))
             limit = f", time limit {self.time_limit:g}s" if self.time_limit else ""
-            self.note(f"sycam: searching with tiers {tiers}{limit}")
+            self.note(f"sycam: searching for {info.get('metric', '?')} with tiers of {tiers} images{limit}")
 
     def on_candidate(self, term: Term, stage: str) -> None:
         """Count the candidate under its stage."""
@@ -85,6 +86,7 @@ class Progress(Observer):
         """Count evaluations per tier; keep baseline means for the comparison line."""
         text = to_sygus(term)
         mean = sum(scores) / len(scores) if scores else float("nan")
+        tier = _tier_within_scope(tier)
         with self._lock:
             self.scored_per_tier[tier] += 1
             for name, body in self.baseline_text.items():
@@ -144,3 +146,8 @@ class Progress(Observer):
 
 def _tier_name(tier: int) -> str:
     return "eq" if tier == -1 else str(tier)
+
+
+def _tier_within_scope(tier: int) -> int:
+    """The solver numbers tiers `SCOPE_STRIDE * scope + tier` (-1: equivalence subset)."""
+    return (tier + 1) % SCOPE_STRIDE - 1
