@@ -1,0 +1,102 @@
+"""The equivalence oracle: hand-counted distinct candidates by size for each level, and subsets."""
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+from fake_backend import FakeBackend
+
+from sycam_sygus.enumerate import Enumerator, TermValues
+from sycam_sygus.equivalence import EquivalenceOracle, equivalence_images, levels_from_option, metric_key
+from sycam_sygus.ir import REAL, app, hole, var
+from sycam_sygus.problem import Grammar
+
+W = hole("W", REAL)
+# W -> x | y | (+ W W) on one image with x = [1, 0], y = [0, 1], truth [1, 1].
+# Distinct up to commutativity: size 1 {x, y}; size 3 {2x, x+y, 2y};
+# size 5 in order: x+2x=3x, x+(x+y)=2x+y, x+2y, y+2x (value of 2x+y), y+(x+y) (value of x+2y), 3y.
+GRAMMAR = Grammar((("W", REAL),), {"W": (var("x"), var("y"), app("+", (W, W), REAL))})
+
+
+def classify_all(levels):
+    backend = FakeBackend({"x": np.array([[1.0, 0.0]]), "y": np.array([[0.0, 1.0]])}, np.array([[1.0, 1.0]]))
+    enum = Enumerator(GRAMMAR, [], 5, values=TermValues(backend, [0]))
+
+    def score_subset(term, weights):
+        return backend.score([weights], [0], "deletion")[0]
+
+    oracle = EquivalenceOracle(backend, enum, [0], "deletion", frozenset(levels), "W", score_subset)
+    stages = defaultdict(Counter)
+    for item in enum:
+        stages[item.size][oracle.classify(item)] += 1
+    return stages, oracle.counts
+
+
+def test_no_level_keeps_every_syntactically_new_term():
+    stages, counts = classify_all(())
+    assert stages == {1: {"new": 2}, 3: {"new": 3}, 5: {"new": 6}}
+    assert counts["enumerated"] == 11
+
+
+def test_value_level_drops_value_duplicates():
+    stages, counts = classify_all({"value"})
+    assert stages == {1: {"new": 2}, 3: {"new": 3}, 5: {"new": 4, "pruned-value": 2}}
+    assert counts["pruned-value"] == 2
+
+
+def test_map_level_shares_positive_multiples():
+    # Maps are ReLU(w)/|ReLU(w)|: 2x ~ x, 2y ~ y, 3x ~ x, 3y ~ y.
+    stages, counts = classify_all({"value", "map"})
+    assert stages == {
+        1: {"new": 2},
+        3: {"new": 1, "shared-map": 2},
+        5: {"new": 2, "shared-map": 2, "pruned-value": 2},
+    }
+    assert counts["shared-map"] == 4
+
+
+def test_map_level_alone_keeps_value_duplicates_in_the_bank():
+    stages, _ = classify_all({"map"})
+    assert stages == {1: {"new": 2}, 3: {"new": 1, "shared-map": 2}, 5: {"new": 2, "shared-map": 4}}
+
+
+def test_metric_level_merges_equal_scores():
+    # cosine with [1, 1]: x and y both 1/sqrt(2); 2x+y and x+2y both 3/sqrt(10).
+    stages, counts = classify_all({"value", "map", "metric"})
+    assert stages == {
+        1: {"new": 1, "pruned-metric": 1},
+        3: {"new": 1, "shared-map": 2},
+        5: {"new": 1, "pruned-metric": 1, "shared-map": 2, "pruned-value": 2},
+    }
+    assert counts["pruned-metric"] == 2
+
+
+def test_value_level_is_per_nonterminal_and_helpers_are_not_candidates():
+    t = hole("T", REAL)
+    grammar = Grammar((("W", REAL), ("T", REAL)), {"W": (app("relu", (t,), REAL),), "T": (var("x"), var("y"))})
+    backend = FakeBackend({"x": np.array([[1.0, 2.0]]), "y": np.array([[1.0, 2.0]])}, np.ones((1, 2)))
+    enum = Enumerator(grammar, [], 2, values=TermValues(backend, [0]))
+    oracle = EquivalenceOracle(backend, enum, [0], "deletion", frozenset({"value"}), "W")
+    stages = [(item.nonterminal, oracle.classify(item)) for item in enum]
+    assert stages == [("T", "banked"), ("T", "pruned-value"), ("W", "new")]
+    assert oracle.counts["bank-pruned-value"] == 1 and oracle.counts["enumerated"] == 1
+
+
+def test_equivalence_images_one_per_class_first_and_seeded():
+    pool = list(range(100, 110))
+    classes = [0, 0, 0, 0, 1, 1, 2, 0, 0, 0]
+    chosen = equivalence_images(pool, classes, 3, seed=4)
+    assert sorted(classes[pool.index(i)] for i in chosen) == [0, 1, 2]
+    assert chosen == equivalence_images(pool, classes, 3, seed=4)
+    assert len(set(equivalence_images(pool, classes, 10, seed=1))) == 10
+    assert equivalence_images(pool, classes, 20, seed=1) != [] and len(equivalence_images(pool, classes, 20, 1)) == 10
+    orders = {tuple(equivalence_images(pool, [0] * 10, 4, seed)) for seed in range(6)}
+    assert len(orders) > 1  # the seed matters
+
+
+def test_levels_option_and_metric_key():
+    assert levels_from_option("value map") == {"value", "map"}
+    assert levels_from_option("value,metric") == {"value", "metric"}
+    with pytest.raises(ValueError, match="expected any of"):
+        levels_from_option("value maps")
+    assert metric_key(np.array([0.0, 1.0])) == metric_key(np.array([-0.0, 1.0]))
+    assert metric_key(np.array([0.5])) != metric_key(np.array([0.5000001]))
