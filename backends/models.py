@@ -225,11 +225,12 @@ class Classifier:
     """A model with its target layer, normalisation and device; counts every image it runs.
 
     `forwards` counts images through the model (full or tail-only passes);
-    `tail_forwards` counts the tail-only ones among them.
+    `tail_forwards` counts the tail-only ones among them. `tail_only=False` makes Ablation-CAM
+    always re-run the whole model (the reference the fast path is checked against).
     """
 
     def __init__(self, model: nn.Module, layer_module: nn.Module, normalize: Normalize | None,
-                 device: torch.device | str, batch_size: int):
+                 device: torch.device | str, batch_size: int, tail_only: bool = True):
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.layer = layer_module
@@ -242,7 +243,7 @@ class Classifier:
             self.std = torch.tensor(normalize[1], dtype=torch.float32, device=self.device).view(1, -1, 1, 1)
         self.forwards = 0
         self.tail_forwards = 0
-        self._tail: Callable[[Tensor], Tensor] | None = derive_tail(model, self.layer_name)
+        self._tail: Callable[[Tensor], Tensor] | None = derive_tail(model, self.layer_name) if tail_only else None
         self._tail_checked = False
 
     def model_input(self, pixels: Tensor) -> Tensor:

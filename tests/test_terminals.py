@@ -1,0 +1,204 @@
+"""Terminals (CAM-THEORY §3): hand-computed values, a loop reference for cic, and maps equal to
+pytorch-grad-cam's Grad-CAM, Grad-CAM++, XGrad-CAM and Ablation-CAM on random-weight models."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from backends.data import ImageSet
+from backends.models import Classifier, find_layer
+from backends.torch_backend import TorchBackend
+from sycam_sygus import explain
+from sycam_sygus.errors import SygusError
+
+pytorch_grad_cam = pytest.importorskip("pytorch_grad_cam")
+
+
+class GapNet(nn.Module):
+    """features (ends in ReLU: the CAM layer) -> global average pool -> linear."""
+
+    def __init__(self, classes: int = 4, channels: int = 6):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU())
+        self.classifier = nn.Linear(channels, classes)
+
+    def forward(self, x):
+        return self.classifier(self.features(x).mean(dim=(2, 3)))
+
+
+class SmallVgg(nn.Module):
+    """A VGG-shaped net: conv/ReLU/pool features, adaptive pool, flatten, MLP classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 16, 3, padding=1), nn.ReLU())
+        self.avgpool = nn.AdaptiveAvgPool2d(2)
+        self.classifier = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 5))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+    def forward_steps(self):
+        """The forward as a chain, so Ablation-CAM can run only the part after the layer."""
+        return [("features", self.features), ("avgpool", self.avgpool),
+                (None, lambda x: torch.flatten(x, 1)), ("classifier", self.classifier)]
+
+
+def backend_for(model, layer, pixels, **kw):
+    module, _ = find_layer(model, layer)
+    n = len(pixels)
+    images = ImageSet(pixels, torch.full((n,), -1), None, [str(i) for i in range(n)], [(1, 1)] * n)
+    return TorchBackend(Classifier(model, module, None, "cpu", kw.pop("batch_size", 16), **kw), images)
+
+
+def test_gap_net_terminals_match_hand_computed_values():
+    torch.manual_seed(0)
+    model = GapNet().eval()
+    pixels = torch.rand(2, 3, 8, 8)
+    backend = backend_for(model, "features", pixels)
+    with torch.no_grad():
+        acts = model.features(pixels)  # [2, 6, 4, 4]
+        logits = model(pixels)
+    targets = logits.argmax(dim=1)
+    w = model.classifier.weight[targets]  # [2, 6]: d y_c / d A^k_ij = w_ck / (h w)
+    hw = acts.shape[2] * acts.shape[3]
+    images = [0, 1]
+    assert backend.target_classes(images) == targets.tolist()
+    torch.testing.assert_close(backend.terminal("grads", images), w / hw)
+    torch.testing.assert_close(backend.terminal("pos_grads", images), w.relu() / hw)
+    torch.testing.assert_close(backend.terminal("act", images), acts.mean(dim=(2, 3)))
+    # xgrads: sum_ij G A / sum_ij A = w / hw (G is constant over the map)
+    torch.testing.assert_close(backend.terminal("xgrads", images), (w / hw) * (acts.sum((2, 3)) / (acts.sum((2, 3)) + 1e-7)))
+    # Grad-CAM++ closed form with constant G = g: hw * relu(g) * g^2 / (2 g^2 + S g^3 + 1e-6), 0 where g = 0
+    g, s = w / hw, acts.sum(dim=(2, 3))
+    expected = hw * g.relu() * g ** 2 / (2 * g ** 2 + s * g ** 3 + 1e-6)
+    torch.testing.assert_close(backend.terminal("gradcampp", images), expected)
+    # Ablation of channel k removes w_ck * mean(A^k) from the logit
+    y = logits.gather(1, targets.view(-1, 1))
+    torch.testing.assert_close(backend.terminal("abl", images), w * acts.mean(dim=(2, 3)) / y, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(backend.terminal("class", images), targets.float().view(-1, 1).expand(-1, 6))
+
+
+def test_gradcampp_is_zero_where_the_gradient_is_zero():
+    torch.manual_seed(1)
+    model = GapNet().eval()
+    with torch.no_grad():
+        model.classifier.weight[:, 2] = 0  # channel 2 never reaches any logit: G = 0
+    backend = backend_for(model, "features", torch.rand(2, 3, 8, 8))
+    values = backend.terminal("gradcampp", [0, 1])
+    assert torch.isfinite(values).all()
+    assert (values[:, 2] == 0).all()
+
+
+def reference_cic(model, pixels, targets, acts):
+    """CAM-THEORY §3 cic, one masked image at a time."""
+    out = torch.zeros(acts.shape[:2])
+    with torch.no_grad():
+        black = model(torch.zeros_like(pixels[:1])).softmax(dim=1)[0]
+        for i in range(acts.shape[0]):
+            for k in range(acts.shape[1]):
+                up = F.interpolate(acts[i:i + 1, k:k + 1], size=pixels.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+                span = up.max() - up.min()
+                mask = (up - up.min()) / span if span > 0 else torch.zeros_like(up)
+                p = model((pixels[i] * mask).unsqueeze(0)).softmax(dim=1)[0, targets[i]]
+                out[i, k] = p - black[targets[i]]
+    return out
+
+
+def test_cic_matches_a_loop_over_channels_and_images():
+    torch.manual_seed(2)
+    model = SmallVgg().eval()
+    pixels = torch.rand(3, 3, 16, 16)
+    backend = backend_for(model, "features", pixels, batch_size=7)  # chunks straddle images
+    with torch.no_grad():
+        acts = model.features(pixels)
+    targets = torch.tensor(backend.target_classes([0, 1, 2]))
+    torch.testing.assert_close(backend.terminal("cic", [0, 1, 2]), reference_cic(model, pixels, targets, acts),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", ["features", "features.7", "features[-1]"])
+def test_ablation_fast_path_equals_full_rerun(layer):
+    torch.manual_seed(3)
+    model = SmallVgg().eval()
+    pixels = torch.rand(2, 3, 16, 16)
+    fast = backend_for(model, layer, pixels, batch_size=5)
+    full = backend_for(model, layer, pixels, batch_size=5, tail_only=False)
+    fast_values, full_values = fast.terminal("abl", [0, 1]), full.terminal("abl", [0, 1])
+    torch.testing.assert_close(fast_values, full_values, rtol=1e-5, atol=1e-6)
+    assert fast.classifier.has_tail and fast.classifier.tail_forwards >= 2 * 16
+    assert full.classifier.tail_forwards == 0
+    # both count one pass per (image, channel); the full re-run also passes through the trunk
+    assert full.forwards - full.classifier.tail_forwards == 2 + 2 + 2 * 16
+
+
+def test_ablation_inside_a_non_sequential_block_falls_back_to_full_rerun():
+    import torchvision
+
+    torch.manual_seed(4)
+    model = torchvision.models.resnet18(num_classes=5).eval()
+    backend = backend_for(model, "layer4.1.conv2", torch.rand(1, 3, 32, 32))  # inside a BasicBlock
+    assert not backend.classifier.has_tail
+    reference = backend_for(model, "layer4.1", torch.rand(1, 3, 32, 32))
+    assert reference.classifier.has_tail
+
+
+def test_unknown_terminal_is_a_clear_error():
+    backend = backend_for(GapNet().eval(), "features", torch.rand(1, 3, 8, 8))
+    with pytest.raises(SygusError, match="unknown terminal 'grad'") as error:
+        backend.terminal("grad", [0])
+    assert "grads" in error.value.hint
+
+
+def test_non_4d_layer_is_a_clear_error():
+    backend = backend_for(SmallVgg().eval(), "classifier.0", torch.rand(1, 3, 16, 16))
+    with pytest.raises(SygusError, match="not a 4-D") as error:
+        backend.terminal("grads", [0])
+    assert "features" in error.value.hint or "classifier" in error.value.hint
+
+
+# ---------------------------------------------------------------- differential vs pytorch-grad-cam
+
+def resnet18_64():
+    import torchvision
+
+    torch.manual_seed(5)
+    model = torchvision.models.resnet18(num_classes=10).eval()
+    return model, model.layer4[-1], torch.rand(2, 3, 64, 64)
+
+
+def small_vgg_32():
+    torch.manual_seed(6)
+    model = SmallVgg().eval()
+    return model, model.features[-1], torch.rand(2, 3, 32, 32)
+
+
+METHODS = {"grads": "GradCAM", "gradcampp": "GradCAMPlusPlus", "xgrads": "XGradCAM", "abl": "AblationCAM"}
+
+
+@pytest.mark.parametrize("make", [resnet18_64, small_vgg_32], ids=["resnet18@64", "small-vgg@32"])
+@pytest.mark.parametrize("terminal", sorted(METHODS))
+def test_maps_equal_pytorch_grad_cam(make, terminal):
+    model, layer, images = make()
+    with getattr(pytorch_grad_cam, METHODS[terminal])(model=model, target_layers=[layer]) as cam:
+        theirs = torch.from_numpy(cam(input_tensor=images, targets=None))
+    ours = explain(model, images, terminal, layer=layer)
+    assert ours.shape == theirs.shape == images[:, 0].shape
+    assert theirs.amax() > 0.99  # a real map, not an all-zero one on both sides
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-4)
+
+
+def test_explain_with_normalize_and_explicit_targets_matches_pytorch_grad_cam():
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    model, layer, pixels = resnet18_64()
+    mean, std = (0.5, 0.4, 0.3), (0.2, 0.25, 0.3)
+    images = (pixels - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+    with pytorch_grad_cam.GradCAM(model=model, target_layers=[layer]) as cam:
+        theirs = torch.from_numpy(cam(input_tensor=images, targets=[ClassifierOutputTarget(3), ClassifierOutputTarget(7)]))
+    ours = explain(model, images, "grads", layer="layer4.1", targets=[3, 7], normalize=(mean, std))
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-4)
