@@ -365,7 +365,8 @@ class Checker:
         params = self.sorted_vars(command.params)
         result = self.sort(command.sort)
         self.ensure_new(command.name, command.pos)
-        got = self.term(command.body, params)
+        # Inv-track files (andrew_lustre) let define-fun bodies read declared variables.
+        got = self.term(command.body, {**self.env.variables, **params})
         if not accepts(result, got):
             raise self.error(f"the body of '{command.name}' has sort {sort_text(got)}, "
                              f"expected {sort_text(result)}", _at(command.body.pos, command.pos))
