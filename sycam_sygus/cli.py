@@ -1,0 +1,268 @@
+"""`sycam-solve`: read a problem, search, print the answer on stdout, write the report.
+
+stdout carries only the answer (the SyGuS competition convention). Errors in the input are
+`FILE:LINE:COL: error: ...` with the source line and a caret on stderr and exit status 2.
+Ctrl-C asks the solver to stop and answer with the best so far; a second Ctrl-C quits at once.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from backends.metrics import MetricError
+from backends.operators import OperatorError
+from backends.protocol import Backend
+
+from .answer import format_answer
+from .ast import NOWHERE, Pos
+from .enumerate import TermValues
+from .errors import SygusError
+from .ir import Term
+from .options import OPTIONS
+from .problem import Problem
+from .progress import Progress
+from .report import ANSWER_ROW, CLASSIC_METHODS, Recorder, build_report, compare_methods, comparison_images, write_report
+from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
+from .solver import Observer, SolveResult, solve
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+# Errors that mean "the input (file, options, model, data) is wrong", never a crash of ours.
+BAD_INPUT = (SygusError, MetricError, OperatorError, RunlogError)
+FIGURE_IMAGES = 4
+
+# Flags that override the file's `:sycam.*` options: flag destination -> option name.
+OPTION_FLAGS = {
+    "time_limit": "time-limit", "images": "images", "tiers": "tiers", "seed": "seed", "device": "device",
+    "max_candidates": "max-candidates", "max_size": "max-size",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; flag help repeats the option table of sycam_sygus/options.py."""
+    parser = argparse.ArgumentParser(
+        prog="sycam-solve",
+        description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
+    )
+    parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
+    parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
+    for dest, name in OPTION_FLAGS.items():
+        option = OPTIONS[name]
+        kind = _tiers if option.kind is list else option.kind
+        parser.add_argument(f"--{name}", dest=dest, type=kind, metavar="N" if kind is int else None,
+                            help=f"{option.help} (overrides :sycam.{name})")
+    parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
+    parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `sycam-solve` with `argv` (default: the process arguments); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.resume and not args.report:
+            parser.error("--resume needs --report DIR (the folder whose candidates.jsonl to reuse)")
+    except SystemExit as exit_:  # argparse already printed usage and the reason on stderr
+        return int(exit_.code or 0)
+    try:
+        source = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        print(f"{args.file}: error: cannot read the problem file ({getattr(err, 'strerror', None) or err})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        if args.parse_only:
+            return _print_parsed(args)
+        return _solve(args, source)
+    except BAD_INPUT as err:
+        print(_render(err, args.file, source), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("sycam-solve: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _print_parsed(args: argparse.Namespace) -> int:
+    from .parser import parse_file
+    from .printer import print_script
+
+    script = parse_file(args.file, strict=args.strict)
+    for warning in script.warnings:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    print(print_script(script))
+    return EXIT_OK
+
+
+def _solve(args: argparse.Namespace, source: str) -> int:
+    from backends.torch_backend import open_backend
+    from .lower import problem_from_script
+    from .parser import parse_file
+
+    overrides = option_overrides(args)
+    problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
+    for warning in problem.warnings:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    backend = open_backend(problem.options)
+    return run_search(problem, backend, overrides, Path(args.report) if args.report else None,
+                      resume=args.resume, quiet=args.quiet)
+
+
+def option_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The `:sycam.*` options the flags set (only those given)."""
+    return {name: getattr(args, dest) for dest, name in OPTION_FLAGS.items() if getattr(args, dest) is not None}
+
+
+def run_search(
+    problem: Problem,
+    backend: Backend,
+    overrides: dict[str, object],
+    report_dir: Path | None,
+    *,
+    resume: bool = False,
+    quiet: bool = False,
+) -> int:
+    """Search, print the answer on stdout, then write the report; the CLI's core, backend given."""
+    log = None
+    if report_dir is not None:
+        settings = log_settings(problem.path, problem.goals, problem.options)
+        log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
+    previous = log.previous if log else []
+    recorder = Recorder(previous)
+    progress = Progress(sys.stderr, quiet=quiet, backend=backend, time_limit=float(problem.options["time-limit"]))
+    if log and resume:
+        progress.note(f"sycam: resuming with {len(previous)} logged scores from {log.path}")
+    observers = [o for o in (progress, recorder, log) if o is not None]
+    stop = threading.Event()
+    try:
+        with progress, _stop_on_interrupt(stop, progress):
+            result = solve(problem, backend, _Fanout(observers), known_scores(previous) if log else None, stop)
+    finally:
+        if log:
+            log.close()
+    answer = result.answer
+    print(format_answer(problem.synth, result.status, answer, objective_values(problem, backend, result, answer)),
+          flush=True)
+    if report_dir is not None:
+        with _stop_on_interrupt(threading.Event(), progress):  # the answer is out; Ctrl-C now just quits
+            _write_reports(problem, backend, result, answer, recorder, overrides, report_dir)
+        progress.note(f"sycam: report written to {report_dir}")
+    return EXIT_OK
+
+
+def objective_values(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None) -> list[float] | None:
+    """The `optimize-synth` value tuple (None for constraint problems)."""
+    objectives = [goal for goal in problem.goals if goal.mode == "optimise"]
+    if not objectives or answer is None:
+        return None
+    if len(objectives) == 1 and result.objective is not None:
+        return [result.objective]
+    images = list(range(min(int(problem.options["tiers"][-1]), backend.images())))
+    weights = TermValues(backend, images).get(answer)
+    return [float(backend.score([weights], images, goal.metric)[0].mean()) for goal in objectives]
+
+
+def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None,
+                   recorder: Recorder, overrides: dict[str, object], folder: Path) -> None:
+    from .figures import FIGURE_NAME, draw_heatmaps
+
+    images = comparison_images(problem, backend, recorder)
+    forwards_before = backend.forwards
+    rows = compare_methods(problem, backend, answer, images)
+    shown = images[:FIGURE_IMAGES]
+    methods = [(name, backend.terminal(terminal, shown)) for name, terminal in CLASSIC_METHODS.items()]
+    if answer is not None:
+        methods.append((ANSWER_ROW, TermValues(backend, shown).get(answer)))
+    draw_heatmaps(folder / FIGURE_NAME, backend, methods, shown)
+    settings = {"options": problem.options, "flags": overrides}
+    report = build_report(problem, backend, result, recorder, rows, images, settings, backend.forwards - forwards_before)
+    write_report(folder, report, FIGURE_NAME)
+
+
+class _Fanout(Observer):
+    """Passes every solver hook to several observers, in order."""
+
+    def __init__(self, observers: Sequence[Observer]):
+        self.observers = list(observers)
+
+    def on_start(self, info: dict) -> None:
+        for o in self.observers:
+            o.on_start(info)
+
+    def on_candidate(self, term: Term, stage: str) -> None:
+        for o in self.observers:
+            o.on_candidate(term, stage)
+
+    def on_scored(self, term: Term, tier: int, images: list[int], scores: list[float], passed: bool) -> None:
+        for o in self.observers:
+            o.on_scored(term, tier, images, scores, passed)
+
+    def on_best(self, term: Term, mean: float) -> None:
+        for o in self.observers:
+            o.on_best(term, mean)
+
+    def on_finish(self, result: SolveResult) -> None:
+        for o in self.observers:
+            o.on_finish(result)
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(stop: threading.Event, progress: Progress) -> Iterator[None]:
+    """First Ctrl-C sets `stop` (answer with the best so far); a second one exits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            show_cursor = b"\x1b[?25h" if progress.live_mode else b""  # the live panel hid it
+            os.write(2, show_cursor + b"\nsycam-solve: interrupted again, quitting\n")
+            os._exit(EXIT_INTERRUPTED)
+        stop.set()
+        progress.stopping = True
+        if not progress.live_mode and not progress.quiet:
+            os.write(2, b"sycam-solve: stopping, answering with the best so far (Ctrl-C again to quit)\n")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _render(err: BaseException, path: str, source: str) -> str:
+    """A located error message with the source line and a caret where the error has a place."""
+    if not isinstance(err, SygusError):
+        return f"{path}: error: {err}"
+    if err.pos == NOWHERE and err.path in {f"sycam.{name}" for name in OPTIONS}:
+        err = _at_option(err, path, source)
+    same_file = os.path.abspath(err.path) == os.path.abspath(path)
+    return err.render(source if same_file else None)
+
+
+def _at_option(err: SygusError, path: str, source: str) -> SygusError:
+    """A backend error about option `sycam.NAME`, moved to that option's `set-option` line."""
+    match = re.search(rf"\(\s*set-option\s+:{re.escape(err.path)}(?![\w.-])", source)
+    if match is None:  # set by a flag or left at its default
+        return SygusError(f"{err.message} (option :{err.path}, from a flag or its default)", NOWHERE, path, err.hint)
+    line = source.count("\n", 0, match.start()) + 1
+    column = match.start() - source.rfind("\n", 0, match.start())
+    return SygusError(f"{err.message} (option :{err.path})", Pos(line, column), path, err.hint)
+
+
+def _tiers(text: str) -> list[int]:
+    """`--tiers "10 30 60"`: positive sizes, smallest first."""
+    try:
+        sizes = [int(part) for part in text.split()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected space-separated whole numbers like \"10 30 60\", got {text!r}") from None
+    if not sizes or any(s <= 0 for s in sizes) or sizes != sorted(sizes):
+        raise argparse.ArgumentTypeError(f"tier sizes must be positive and ascending, got {text!r}")
+    return sizes

@@ -1,0 +1,269 @@
+"""The run report: `report.json` (everything) and `report.md` (the table people read).
+
+The table is shaped like the published comparisons: rows Grad-CAM, Grad-CAM++, Score-CAM,
+Ablation-CAM and the synthesised answer, columns the goal metrics (and per class when the
+problem decomposes by class), all scored by the backend on the images of the last tier. The
+classic methods are scored here whatever the grammar allows, which costs model calls
+(`comparison_forwards` in the JSON says how many).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from backends.protocol import Backend
+
+from .correctness import Threshold, beats, mean_better, passes_tier
+from .enumerate import TermValues
+from .ir import Term
+from .irprint import to_sygus
+from .problem import Problem
+from .runlog import ScoredCandidate
+from .solver import Observer, SolveResult
+
+# The published comparison's rows: display name -> the terminal that is the method's weights.
+CLASSIC_METHODS = {"Grad-CAM": "grads", "Grad-CAM++": "gradcampp", "Score-CAM": "cic", "Ablation-CAM": "abl"}
+ANSWER_ROW = "sycam answer"
+
+
+class Recorder(Observer):
+    """Keeps what the report needs from the solver's hooks."""
+
+    def __init__(self, previous: Sequence[ScoredCandidate] = ()):
+        self.searches: list[dict] = []  # one `on_start` info per search (several when split by class)
+        self.scored: list[ScoredCandidate] = list(previous)  # a resumed run reports the old ones too
+        self._seen = {(r.term, r.tier) for r in self.scored}
+        self.best_history: list[dict] = []
+        self._started = time.monotonic()
+
+    def on_start(self, info: dict) -> None:
+        """Keep the solver's description of each search."""
+        if not self.searches:
+            self._started = time.monotonic()
+        self.searches.append(dict(info))
+
+    def on_scored(self, term: Term, tier: int, images: list[int], scores: list[float], passed: bool) -> None:
+        """Keep every evaluation with its per-image scores (a term re-scored on a tier once)."""
+        text = to_sygus(term)
+        if (text, int(tier)) not in self._seen:
+            self._seen.add((text, int(tier)))
+            self.scored.append(ScoredCandidate(text, int(tier), tuple(images), tuple(map(float, scores)), bool(passed)))
+
+    def on_best(self, term: Term, mean: float) -> None:
+        """Keep the history of improvements with the time they happened."""
+        self.best_history.append({"term": to_sygus(term), "mean": mean, "seconds": time.monotonic() - self._started})
+
+
+@dataclass
+class MethodRow:
+    """One row of the comparison table."""
+
+    method: str
+    expression: str
+    means: dict[str, float] = field(default_factory=dict)  # column -> mean
+    per_image: dict[str, list[float]] = field(default_factory=dict)  # metric -> scores
+
+
+def comparison_images(problem: Problem, backend: Backend, recorder: Recorder) -> list[int]:
+    """The last tier's images of the search over all images, else the first `tiers[-1]` images."""
+    if recorder.searches and recorder.searches[0].get("tiers"):
+        return list(recorder.searches[0]["tiers"][-1])
+    tiers = problem.options.get("tiers") or [backend.images()]
+    return list(range(min(int(tiers[-1]), backend.images())))
+
+
+def compare_methods(problem: Problem, backend: Backend, answer: Term | None, images: Sequence[int]) -> list[MethodRow]:
+    """Score the classic methods and the answer on `images` for every goal metric."""
+    metrics = goal_metrics(problem)
+    values = TermValues(backend, images)
+    weights = {name: backend.terminal(terminal, images) for name, terminal in CLASSIC_METHODS.items()}
+    expressions = dict(CLASSIC_METHODS)
+    if answer is not None:
+        weights[ANSWER_ROW] = values.get(answer)
+        expressions[ANSWER_ROW] = to_sygus(answer)
+    names = list(weights)
+    decomposed = any(name == "class" for name, _ in problem.synth.params)
+    classes = backend.target_classes(images) if decomposed else []
+    rows = [MethodRow(name, expressions[name]) for name in names]
+    for metric in metrics:
+        scores = np.asarray(backend.score([weights[n] for n in names], images, metric), dtype=np.float64)
+        for row, per_image in zip(rows, scores):
+            row.per_image[metric] = per_image.tolist()
+            row.means[metric] = float(np.mean(per_image))
+            for c in sorted(set(classes)):
+                chosen = [s for s, k in zip(per_image, classes) if k == c]
+                row.means[f"{metric} (class {c})"] = float(np.mean(chosen))
+    return rows
+
+
+def goal_metrics(problem: Problem) -> list[str]:
+    """The distinct metrics of the problem's goals, in the order written."""
+    return list(dict.fromkeys(goal.metric for goal in problem.goals))
+
+
+def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool) -> dict:
+    """How the candidate fares against a baseline under CAM-THEORY §6's rule (correctness.py).
+
+    `accepted` is the engine's own verdict (mean strictly better); `at_least_as_good` allows a
+    tie on the mean, which is how a candidate equal to the baseline compares.
+    """
+    scores, reference = np.asarray(candidate, dtype=float), np.asarray(baseline, dtype=float)
+    wins = int(np.count_nonzero(beats(scores, reference, maximise, strict=False)))
+    tie_ok = mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise, strict=False)
+    return {
+        "images": len(scores),
+        "images_at_least_as_good": wins,
+        "mean_at_least_as_good": tie_ok,
+        "at_least_as_good": bool(2 * wins >= len(scores) and tie_ok),
+        "accepted": passes_tier(scores, Threshold(per_tier=[reference]), 0, maximise),
+    }
+
+
+def build_report(
+    problem: Problem,
+    backend: Backend,
+    result: SolveResult,
+    recorder: Recorder,
+    rows: Sequence[MethodRow],
+    images: Sequence[int],
+    settings: dict,
+    comparison_forwards: int,
+) -> dict:
+    """Everything about the run as one JSON-ready dict."""
+    answer_row = next((r for r in rows if r.method == ANSWER_ROW), None)
+    verdicts = {}
+    if answer_row is not None:
+        for goal in problem.goals:
+            verdicts[goal.metric] = {
+                row.method: acceptance(answer_row.per_image[goal.metric], row.per_image[goal.metric], goal.maximise)
+                for row in rows if row is not answer_row
+            }
+    return _json_safe({
+        "problem": os.path.abspath(problem.path),
+        "status": result.status,
+        "answer": to_sygus(result.answer) if result.answer is not None else None,
+        "raw_answer": to_sygus(result.raw_answer) if result.raw_answer is not None else None,
+        "objective": result.objective,
+        "interrupted": result.interrupted,
+        "settings": settings,
+        "goals": [asdict(goal) for goal in problem.goals],
+        "backend": backend.describe(),
+        "baselines": result.baselines,
+        "comparison": {
+            "images": list(images),
+            "rows": [asdict(row) for row in rows],
+            "acceptance_of_answer": verdicts,
+        },
+        "comparison_forwards": comparison_forwards,
+        "counts": result.counts,
+        "forwards": result.forwards,
+        "seconds": result.seconds,
+        "warnings": list(problem.warnings) + list(result.warnings),
+        "best_history": recorder.best_history,
+        "searches": recorder.searches,
+        "candidates": [asdict(r) for r in recorder.scored],
+    })
+
+
+def markdown(report: dict, figure: str | None = None) -> str:
+    """The human-readable report: the comparison table first, then the run's numbers."""
+    rows = report["comparison"]["rows"]
+    columns = list(rows[0]["means"]) if rows else []
+    arrows = {g["metric"]: ("↑" if g["maximise"] else "↓") for g in report["goals"]}
+    lines = [
+        f"# sycam report: `{Path(report['problem']).name}`",
+        "",
+        f"- status: **{report['status']}**" + (" (interrupted; best so far)" if report["interrupted"] else ""),
+        f"- answer: `{report['answer']}`" if report["answer"] else "- answer: none",
+        f"- goals: " + "; ".join(f"{g['metric']} ({g['mode']}, {'max' if g['maximise'] else 'min'})" for g in report["goals"]),
+        f"- backend: {_describe(report['backend'])}",
+        "",
+        f"## Comparison on {len(report['comparison']['images'])} images (the last tier)",
+        "",
+        "| method | expression | " + " | ".join(f"{c} {arrows.get(c.split(' ')[0], '')}".strip() for c in columns) + " |",
+        "|---|---|" + "---:|" * len(columns),
+    ]
+    for row in rows:
+        name = f"**{row['method']}**" if row["method"] == ANSWER_ROW else row["method"]
+        cells = " | ".join(_number(row["means"][c]) for c in columns)
+        lines.append(f"| {name} | `{row['expression']}` | {cells} |")
+    for metric, verdicts in report["comparison"]["acceptance_of_answer"].items():
+        for method, v in verdicts.items():
+            lines.append(
+                f"\n- {metric}: answer vs {method}: at least as good on {v['images_at_least_as_good']}/{v['images']} "
+                f"images, mean {'at least as good' if v['mean_at_least_as_good'] else 'worse'}; "
+                f"acceptance rule (mean strictly better): {'passes' if v['accepted'] else 'does not pass'}"
+            )
+    lines += [
+        "",
+        f"Scoring the classic methods for this table cost {report['comparison_forwards']} extra image forwards.",
+        "",
+        "## Search",
+        "",
+        "| | |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in report["counts"].items()],
+        f"| candidates scored (tier evaluations) | {len(report['candidates'])} |",
+        f"| model forwards | {report['forwards']} |",
+        f"| seconds | {_number(report['seconds'])} |",
+    ]
+    if report["baselines"]:
+        lines += ["", "Declared baselines, mean per tier: " + "; ".join(
+            f"{name}: " + ", ".join(_number(m) for m in means) for name, means in report["baselines"].items())]
+    if report["warnings"]:
+        lines += ["", "## Warnings", "", *[f"- {w}" for w in report["warnings"]]]
+    if figure:
+        lines += ["", "## Heatmaps", "", f"![heatmaps]({figure})"]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(folder: Path, report: dict, figure: str | None = None) -> None:
+    """Write report.json and report.md into `folder`, each atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(folder / "report.json", json.dumps(report, indent=1, allow_nan=False, default=str) + "\n")
+    write_atomically(folder / "report.md", markdown(report, figure))
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it over `path` (never half a file)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _json_safe(value: object) -> object:
+    """Strict JSON: non-finite floats become their text, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _number(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _describe(backend: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in backend.items() if not isinstance(v, (dict, list)))

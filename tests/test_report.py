@@ -1,0 +1,151 @@
+"""report.json / report.md / heatmaps.png / candidates.jsonl of a run on the fake backend.
+
+The fake backend scores a weight vector by the cosine between ReLU(w) and a per-image truth
+vector, so every classic method's score below is computed by hand.
+"""
+import contextlib
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+
+from fake_backend import FakeBackend
+from sycam_sygus.cli import run_search
+from sycam_sygus.ir import REAL, app, hole, var
+from sycam_sygus.options import OPTIONS
+from sycam_sygus.problem import Goal, Grammar, Problem, SynthFun
+from sycam_sygus.report import acceptance, markdown
+from sycam_sygus.runlog import read_log
+
+TERMINALS = ("grads", "gradcampp", "cic", "abl")
+# Two channels, four images; the truth points at channel 0 on every image.
+TRUTH = np.array([[1.0, 0.0]] * 4)
+TABLES = {
+    "grads": np.array([[1.0, 1.0]] * 4),  # cos 45° = 1/sqrt 2
+    "gradcampp": np.array([[2.0, 1.0]] * 4),  # 2/sqrt 5
+    "cic": np.array([[3.0, 0.0], [3.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),  # 1, 1, 1/sqrt 2, 0
+    "abl": np.array([[-1.0, 1.0]] * 4),  # ReLU leaves only channel 1: 0
+}
+EXPECTED = {
+    "Grad-CAM": [1 / math.sqrt(2)] * 4,
+    "Grad-CAM++": [2 / math.sqrt(5)] * 4,
+    "Score-CAM": [1.0, 1.0, 1 / math.sqrt(2), 0.0],
+    "Ablation-CAM": [0.0] * 4,
+}
+
+
+def make_problem(path, mode="threshold", max_candidates=0):
+    w, t = hole("W", REAL), hole("T", REAL)
+    grammar = Grammar(
+        (("W", REAL), ("T", REAL)),
+        {"W": (t, app("*", [t, t], REAL)), "T": tuple(var(n) for n in TERMINALS)},
+    )
+    synth = SynthFun("weights", tuple((n, REAL) for n in TERMINALS), REAL, grammar)
+    options = {name: option.default for name, option in OPTIONS.items()}
+    options.update({"images": 4, "tiers": [2, 4], "eq-images": 2, "time-limit": 60.0, "max-size": 3,
+                    "max-candidates": max_candidates})
+    goal = Goal("deletion", True, mode, baseline="gradcam" if mode == "threshold" else None)
+    path.write_text("; a hand-built problem (the report reads only its path)\n")
+    return Problem(str(path), "SYCAM", options, synth, (goal,), {"gradcam": var("grads")})
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One run shared by the tests that read its files (drawing the figure is the slow part)."""
+    folder = tmp_path_factory.mktemp("report")
+    problem = make_problem(folder / "p.sl")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = run_search(problem, FakeBackend(TABLES, TRUTH), {"tiers": [2, 4]}, folder / "out", quiet=True)
+    report = json.loads((folder / "out" / "report.json").read_text())
+    return status, (out.getvalue(), err.getvalue()), report, folder / "out"
+
+
+def test_stdout_is_only_the_answer_and_matches_the_report(run):
+    status, captured, report, _ = run
+    assert status == 0
+    assert report["status"] == "solved"
+    stdout, stderr = captured
+    assert stdout == (
+        "(\n  (define-fun weights ((grads Real) (gradcampp Real) (cic Real) (abl Real)) Real "
+        f"{report['answer']})\n)\n"
+    )
+    assert stderr == ""  # --quiet
+
+
+def test_classic_methods_are_scored_by_hand_values_on_the_last_tier(run):
+    _, _, report, _ = run
+    comparison = report["comparison"]
+    assert sorted(comparison["images"]) == [0, 1, 2, 3]  # the last tier holds all four images
+    rows = {row["method"]: row for row in comparison["rows"]}
+    assert list(rows) == ["Grad-CAM", "Grad-CAM++", "Score-CAM", "Ablation-CAM", "sycam answer"]
+    for method, expected in EXPECTED.items():
+        by_image = dict(zip(comparison["images"], rows[method]["per_image"]["deletion"]))
+        assert [by_image[i] for i in range(4)] == pytest.approx(expected)
+        assert rows[method]["means"]["deletion"] == pytest.approx(np.mean(expected))
+    assert rows["sycam answer"]["expression"] == report["answer"]
+
+
+def test_answer_is_accepted_against_grad_cam_by_the_rule(run):
+    _, _, report, _ = run
+    rows = {row["method"]: row for row in report["comparison"]["rows"]}
+    verdict = report["comparison"]["acceptance_of_answer"]["deletion"]["Grad-CAM"]
+    answer, gradcam = rows["sycam answer"]["per_image"]["deletion"], rows["Grad-CAM"]["per_image"]["deletion"]
+    wins = sum(a >= g for a, g in zip(answer, gradcam))
+    assert verdict["images_at_least_as_good"] == wins and 2 * wins >= 4
+    assert verdict["accepted"] and np.mean(answer) > np.mean(gradcam)
+
+
+def test_every_scored_candidate_is_in_the_report_and_the_log(run):
+    _, _, report, folder = run
+    header, records = read_log(folder / "candidates.jsonl")
+    logged = [(r.term, r.tier, list(r.images), list(r.scores)) for r in records]
+    reported = [(c["term"], c["tier"], c["images"], c["scores"]) for c in report["candidates"]]
+    assert logged == reported
+    assert len({(term, tier) for term, tier, _, _ in logged}) == len(logged)
+    assert ("grads", 0) in {(t, k) for t, k, _, _ in logged}  # the declared baseline, tier 0
+    assert header["settings"]["sycam.tiers"] == [2, 4]
+
+
+def test_markdown_has_the_published_table_shape(run):
+    _, _, report, folder = run
+    text = (folder / "report.md").read_text()
+    assert text == markdown(report, "heatmaps.png")
+    table = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert [line.split("|")[1].strip() for line in table] == [
+        "Grad-CAM", "Grad-CAM++", "Score-CAM", "Ablation-CAM", "**sycam answer**"]
+    assert "| method | expression | deletion ↑ |" in text
+    assert f"{np.mean(EXPECTED['Score-CAM']):.4f}" in table[2]
+    assert "![heatmaps](heatmaps.png)" in text
+
+
+def test_heatmaps_png_is_written(run):
+    _, _, _, folder = run
+    assert (folder / "heatmaps.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(folder.glob(".*.tmp"))  # atomic writes leave no temporaries
+
+
+def test_optimise_answer_starts_with_the_objective_tuple(tmp_path, capsys):
+    problem = make_problem(tmp_path / "p.sl", mode="optimise")
+    run_search(problem, FakeBackend(TABLES, TRUTH), {}, None, quiet=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "(" and lines[-1] == ")" and lines[2].startswith("  (define-fun weights")
+    value = float(lines[1].strip("() "))
+    # Score-CAM has the best mean of the single terminals, and no product beats 1 on cosines
+    assert value >= np.mean(EXPECTED["Score-CAM"]) - 1e-12
+
+
+@pytest.mark.parametrize(
+    "candidate, baseline, maximise, expected",
+    [
+        ([1, 1, 0, 0], [0, 0, 1, 1], True, (2, True, True, False)),  # tie on the mean: not accepted
+        ([2, 1, 0, 0], [0, 0, 1, 1], True, (2, True, True, True)),
+        ([2, 1, 0, 0], [0, 0, 1, 1], False, (2, False, False, False)),  # lower is better
+        ([5, 0, 0, 0], [1, 1, 1, 1], True, (1, True, False, False)),  # better mean, too few images
+    ],
+)
+def test_acceptance_counts_images_and_means(candidate, baseline, maximise, expected):
+    v = acceptance(candidate, baseline, maximise)
+    assert (v["images_at_least_as_good"], v["mean_at_least_as_good"], v["at_least_as_good"], v["accepted"]) == expected
