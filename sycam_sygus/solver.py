@@ -119,6 +119,7 @@ class Search:
         self.offset = SCOPE_STRIDE * scope
         self.label = label
         self.counts: Counter = Counter()
+        self.evaluated: dict[Term, list[np.ndarray]] = {}  # all-tier scores of baselines
         options = problem.options
         seed = int(options["seed"])
         try:
@@ -136,6 +137,9 @@ class Search:
         """Per-image scores on `tier`: known ones when given, else only the tier's new images are
         scored and appended to the scores on the previous tier (its prefix)."""
         self.counts[f"scored-tier-{tier}"] += 1
+        if term in self.evaluated:  # a candidate that is also a baseline
+            self.counts["reused-scores"] += 1
+            return self.evaluated[term][tier]
         known = self.known_scores.get((to_sygus(term), self.offset + tier))
         if known is not None and len(known) == len(self.tiers[tier]):
             self.counts["known-scores"] += 1
@@ -167,6 +171,7 @@ class Search:
         for tier, images in enumerate(self.tiers):
             scores.append(self.score(term, tier, scores))
             self.observer.on_scored(term, self.offset + tier, list(images), scores[-1].tolist(), True)
+        self.evaluated[term] = scores
         return scores
 
     def info(self) -> dict:

@@ -1,0 +1,244 @@
+"""The solver loop end to end on the fake backend: modes, budgets, decomposition, resume, stop."""
+import threading
+
+import numpy as np
+import pytest
+from fake_backend import FakeBackend, make_problem
+
+from sycam_sygus.errors import SygusError
+from sycam_sygus.ir import REAL, app, hole, var
+from sycam_sygus.irprint import to_sygus
+from sycam_sygus.solver import Observer, solve
+
+W, T = hole("W", REAL), hole("T", REAL)
+
+
+class Recorder(Observer):
+    """Keeps every event, and the backend's forward counter at each candidate event."""
+
+    def __init__(self, backend=None):
+        self.backend = backend
+        self.stages, self.scored, self.best, self.starts = [], [], [], []
+
+    def on_start(self, info):
+        self.starts.append(info)
+
+    def on_candidate(self, term, stage):
+        self.stages.append((to_sygus(term), stage, self.backend.forwards if self.backend else None))
+
+    def on_scored(self, term, tier, images, scores, passed):
+        self.scored.append((to_sygus(term), tier, list(images), list(scores), passed))
+
+    def on_best(self, term, mean):
+        self.best.append((to_sygus(term), mean))
+
+
+def published_setup(n=24, k=8, seed=0):
+    """The sanity experiment: per-image truth is ReLU(grads * abl), so `(* grads abl)` dominates."""
+    rng = np.random.default_rng(seed)
+    table = {name: rng.normal(size=(n, k)) for name in ("grads", "cic", "abl")}
+    backend = FakeBackend(table, np.maximum(table["grads"] * table["abl"], 0.0) + 1e-9)
+    productions = {
+        "W": (T, app("+", (W, W), REAL), app("*", (W, W), REAL), app("relu", (W,), REAL)),
+        "T": (var("grads"), var("cic"), var("abl")),
+    }
+    return backend, productions
+
+
+def test_recovers_the_dominant_known_method():
+    backend, productions = published_setup()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), baselines={"gradcam": var("grads")},
+                           tiers=[6, 12, 24], max_size=5)
+    result = solve(problem, backend)
+    assert result.status == "solved" and not result.interrupted
+    assert to_sygus(result.raw_answer) == "(* grads abl)"
+    assert result.objective == pytest.approx(1.0)
+    assert result.baselines["gradcam"][-1] < 0.9
+
+
+def test_optimise_mode_moves_the_threshold_to_each_new_best():
+    # One image, truth [1, 3]; cosines: x 0.316, y 0.949, z=[1, 1] 0.894.
+    # From the worst value x passes, y beats x, z beats x but not y: it must be rejected.
+    table = {"x": np.array([[1.0, 0.0]]), "y": np.array([[0.0, 1.0]]), "z": np.array([[1.0, 1.0]])}
+    backend = FakeBackend(table, np.array([[1.0, 3.0]]))
+    recorder = Recorder()
+    problem = make_problem({"W": (var("x"), var("y"), var("z"))}, params=("x", "y", "z"), tiers=[1])
+    result = solve(problem, backend, recorder)
+    assert [name for name, _ in recorder.best] == ["x", "y"]
+    assert [s for s in recorder.stages if s[1] in ("passed", "rejected")] == [
+        ("x", "passed", None), ("y", "passed", None), ("z", "rejected", None)]
+    assert to_sygus(result.answer) == "y" and result.status == "solved"
+    assert result.objective == pytest.approx(3 / np.sqrt(10))
+
+
+def test_optimise_mode_starts_from_the_best_declared_baseline():
+    table = {"x": np.array([[1.0, 0.0]]), "y": np.array([[0.0, 1.0]]), "z": np.array([[1.0, 1.0]])}
+    backend = FakeBackend(table, np.array([[1.0, 3.0]]))
+    problem = make_problem({"W": (var("x"), var("z"))}, params=("x", "y", "z"), tiers=[1],
+                           baselines={"weak": var("x"), "strong": var("y")})
+    result = solve(problem, backend)
+    # neither x nor z beats the strong baseline y, and the finite grammar is exhausted
+    assert result.status == "infeasible" and result.answer is None
+    assert result.baselines["strong"] == [pytest.approx(3 / np.sqrt(10))]
+
+
+def test_threshold_mode_answers_the_first_candidate_that_passes_every_tier():
+    backend, productions = published_setup()
+    recorder = Recorder()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
+                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5)
+    result = solve(problem, backend, recorder)
+    decided = [(t, s) for t, s, _ in recorder.stages if s in ("passed", "rejected")]
+    assert decided[-1] == (to_sygus(result.raw_answer), "passed")
+    assert all(s == "rejected" for _, s in decided[:-1])
+    reference = {tier: np.array(scores) for t, tier, _, scores, _ in recorder.scored if t == "grads"}
+    answer_scores = [np.array(s) for t, tier, _, s, _ in recorder.scored if t == decided[-1][0]]
+    for tier, scores in enumerate(answer_scores):
+        assert 2 * np.sum(scores >= reference[tier]) >= len(scores)
+        assert scores.mean() > reference[tier].mean()
+
+
+def test_early_rejection_scores_only_the_first_tier_and_counts_forwards_exactly():
+    backend, productions = published_setup()
+    recorder = Recorder()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
+                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5)
+    result = solve(problem, backend, recorder)
+    rejected_at_first = {t for t, tier, _, _, ok in recorder.scored if tier == 0 and not ok} - {"grads"}
+    assert rejected_at_first  # (grads, the baseline, is scored on every tier as the reference)
+    assert not any(t in rejected_at_first and tier == 1 for t, tier, _, _, _ in recorder.scored)
+    # baseline: 6 + 18 new images; each other candidate: 6, plus 18 more if it passes tier 0;
+    # the candidate `grads` reuses the baseline's scores
+    passed_first = sum(1 for t, tier, _, _, ok in recorder.scored if tier == 0 and ok and t != "grads")
+    assert result.counts["reused-scores"] == 1
+    assert result.forwards == 24 + 6 * (result.counts["scored"] - 1) + 18 * passed_first
+
+
+def test_commutative_and_scaled_variants_are_not_rescored():
+    backend, productions = published_setup()
+    recorder = Recorder(backend)
+    problem = make_problem(productions, params=("grads", "cic", "abl"), tiers=[24], max_size=3)
+    solve(problem, backend, recorder)
+    stages = {(t, s): f for t, s, f in recorder.stages}
+    # (+ grads grads) maps like grads, (relu grads) too; (* abl grads) is (* grads abl) reordered
+    for variant, stage in (("(+ grads grads)", "shared-map"), ("(relu grads)", "shared-map"),
+                           ("(* abl grads)", "pruned-syntax")):
+        assert (variant, stage) in stages
+        if stage == "shared-map":
+            assert stages[(variant, "enumerated")] == stages[(variant, stage)]
+    scored_terms = {t for t, *_ in recorder.scored}
+    assert {"(+ grads grads)", "(relu grads)", "(* abl grads)"}.isdisjoint(scored_terms)
+    assert "(* grads abl)" in scored_terms
+
+
+def test_exhausted_finite_grammar_is_infeasible_and_a_spent_budget_is_fail():
+    backend, _ = published_setup()
+    finite = {"W": (T, app("*", (T, T), REAL)), "T": (var("grads"), var("abl"))}
+    impossible = dict(mode="threshold", constant=2.0, tiers=[24])  # a cosine never reaches 2
+    result = solve(make_problem(finite, params=("grads", "abl"), max_size=9, **impossible), backend)
+    assert result.status == "infeasible" and result.answer is None
+    cut = solve(make_problem(finite, params=("grads", "abl"), max_size=2, **impossible), backend)
+    assert cut.status == "fail"
+    recursive = {"W": (var("grads"), var("abl"), app("+", (W, W), REAL), app("*", (W, W), REAL))}
+    spent = solve(make_problem(recursive, params=("grads", "abl"), max_candidates=4, max_size=20, **impossible), backend)
+    assert spent.status == "fail" and spent.counts["scored"] == 4
+
+
+def test_class_decomposition_answers_an_ite_over_classes():
+    # class 0 images want x, class 1 images want y, class 2 has one image (below the smallest tier).
+    classes = [0, 0, 0, 1, 1, 1, 1, 2]
+    eye = np.eye(3)
+    truth = np.array([eye[c] for c in classes]) + 1e-9
+    table = {"x": np.tile(eye[0], (8, 1)), "y": np.tile(eye[1], (8, 1)), "z": np.tile(eye[2], (8, 1)),
+             "w": np.tile([1.0, 1.0, 0.0], (8, 1))}
+    productions = {"W": tuple(var(n) for n in ("x", "y", "z", "w"))}
+    options = dict(params=("x", "y", "z", "w"), tiers=[3, 8])
+    plain = solve(make_problem(productions, **options), FakeBackend(table, truth, classes))
+    backend = FakeBackend(table, truth, classes)
+    recorder = Recorder()
+    result = solve(make_problem(productions, int_params=("class",), **options), backend, recorder)
+    expected = f"(ite (= class 0) x (ite (= class 1) y {to_sygus(plain.raw_answer)}))"
+    assert result.status == "solved" and to_sygus(result.raw_answer) == expected
+    assert [info["scope"] for info in recorder.starts] == ["all images", "class 0", "class 1"]
+    assert result.counts["classes-split"] == 2
+    assert result.objective > plain.objective  # each class gets its own best expression
+    assert any("class 0: tier of 8 images clipped" in w for w in result.warnings)
+
+
+def scored_log(recorder):
+    return {(t, tier): scores for t, tier, _, scores, _ in recorder.scored}
+
+
+def test_resume_with_known_scores_evaluates_nothing_twice_and_answers_the_same():
+    backend, productions = published_setup()
+    kwargs = dict(params=("grads", "cic", "abl"), baselines={"gradcam": var("grads")}, tiers=[6, 24],
+                  max_size=5, max_candidates=40, equivalence="value map metric")
+    full = solve(make_problem(productions, **kwargs), published_setup()[0])
+
+    class StopAfter(Recorder):
+        def __init__(self, stop, after):
+            super().__init__()
+            self.stop, self.after, self.decided = stop, after, 0
+
+        def on_candidate(self, term, stage):
+            super().on_candidate(term, stage)
+            self.decided += stage in ("passed", "rejected")
+            if self.decided == self.after:
+                self.stop.set()
+
+    stop = threading.Event()
+    first_backend = published_setup()[0]
+    first = StopAfter(stop, 15)
+    partial = solve(make_problem(productions, **kwargs), first_backend, first, stop=stop)
+    assert partial.interrupted and partial.counts["scored"] == 15
+    second = Recorder()
+    second_backend = published_setup()[0]
+    resumed = solve(make_problem(productions, **kwargs), second_backend, second, known_scores=scored_log(first))
+    assert to_sygus(resumed.raw_answer) == to_sygus(full.raw_answer)
+    assert resumed.objective == full.objective and resumed.counts["scored"] == full.counts["scored"]
+    assert first_backend.forwards + second_backend.forwards == full.forwards
+    assert resumed.counts["known-scores"] == len(scored_log(first))
+    assert 0 < second_backend.forwards < full.forwards
+
+
+def test_stop_event_and_ctrl_c_return_the_best_so_far():
+    backend, productions = published_setup()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), tiers=[24], max_size=7)
+
+    class StopAtFirstBest(Recorder):
+        def __init__(self, stop):
+            super().__init__()
+            self.stop = stop
+
+        def on_best(self, term, mean):
+            super().on_best(term, mean)
+            self.stop.set()
+
+    stop = threading.Event()
+    observer = StopAtFirstBest(stop)
+    result = solve(problem, backend, observer, stop=stop)
+    assert result.interrupted and result.status == "solved"
+    assert to_sygus(result.raw_answer) == observer.best[0][0] == "grads"
+
+    class CtrlCAfterSecondBest(Recorder):
+        def on_best(self, term, mean):
+            super().on_best(term, mean)
+            if len(self.best) == 2:
+                raise KeyboardInterrupt
+
+    observer = CtrlCAfterSecondBest()
+    result = solve(problem, published_setup()[0], observer)
+    assert result.interrupted and to_sygus(result.raw_answer) == observer.best[1][0]
+    assert result.objective == pytest.approx(observer.best[1][1])
+
+
+def test_same_seed_same_run_and_bad_goals_are_sygus_errors():
+    backend, productions = published_setup()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), tiers=[6, 24], max_size=5)
+    one, two = solve(problem, backend), solve(problem, published_setup()[0])
+    assert to_sygus(one.raw_answer) == to_sygus(two.raw_answer) and one.counts == two.counts
+    with pytest.raises(SygusError, match="unknown baseline 'gradcan'"):
+        solve(make_problem(productions, mode="threshold", baseline="gradcan", baselines={"gradcam": var("grads")}),
+              backend)
+    with pytest.raises(SygusError, match="equivalence"):
+        solve(make_problem(productions, equivalence="value mapp"), backend)
