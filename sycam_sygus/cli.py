@@ -19,13 +19,16 @@ from typing import Iterator, Sequence
 from backends.metrics import MetricError
 from backends.operators import OperatorError
 from backends.protocol import Backend
+from backends.torch_backend import open_backend
 
 from .answer import format_answer
 from .ast import NOWHERE, Pos
 from .enumerate import TermValues
 from .errors import SygusError
 from .ir import Term
+from .lower import problem_from_script
 from .options import OPTIONS
+from .parser import parse_file
 from .problem import Problem
 from .progress import Progress
 from .report import ANSWER_ROW, CLASSIC_METHODS, Recorder, build_report, compare_methods, comparison_images, write_report
@@ -91,7 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_parsed(args: argparse.Namespace) -> int:
-    from .parser import parse_file
     from .printer import print_script
 
     script = parse_file(args.file, strict=args.strict)
@@ -102,10 +104,6 @@ def _print_parsed(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace, source: str) -> int:
-    from backends.torch_backend import open_backend
-    from .lower import problem_from_script
-    from .parser import parse_file
-
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     for warning in problem.warnings:
@@ -266,3 +264,7 @@ def _tiers(text: str) -> list[int]:
     if not sizes or any(s <= 0 for s in sizes) or sizes != sorted(sizes):
         raise argparse.ArgumentTypeError(f"tier sizes must be positive and ascending, got {text!r}")
     return sizes
+
+
+if __name__ == "__main__":  # `python -m sycam_sygus.cli`, same as the `sycam-solve` script
+    sys.exit(main())
