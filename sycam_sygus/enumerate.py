@@ -5,11 +5,12 @@ terms whose sizes sum right (each hole occurrence independently). `(Constant S)`
 small fixed set of constants (`CONSTANTS`: 0.5 1.0 2.0 for Real, 0 1 2 for Int, false true for
 Bool); `(Variable S)` slots take the synth-fun's parameters of sort S. Size is `Term.size`.
 
-Syntactic duplicates (same canonical form, e.g. `(+ a b)` after `(+ b a)`) are dropped before
-the consumer sees them. The consumer reports value duplicates back with `Enumerator.reject`: a
-rejected term leaves the bank and never builds bigger terms (observational equivalence). Values
-on the equivalence images are kept for banked terms, so a new term's value is one
-`backend.apply` on its children's cached values (`Enumerator.value`).
+Syntactic duplicates (same `symbolic.canonical_key`, e.g. `(+ b a)` after `(+ a b)`, or
+`(+ y (+ x x))` after `(+ x (+ x y))`) are dropped before the consumer sees them. The consumer
+reports value duplicates back with `Enumerator.reject`: a rejected term leaves the bank and never
+builds bigger terms (observational equivalence). Values on the equivalence images are kept for
+banked terms, so a new term's value is one `backend.apply` on its children's cached values
+(`Enumerator.value`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from backends.protocol import Backend, Value
 from .ast import Sort
 from .ir import Term, const, var
 from .problem import Grammar
+from .symbolic import canonical_key
 
 CONSTANTS: dict[str, tuple[object, ...]] = {
     "Real": (Fraction(1, 2), Fraction(1), Fraction(2)),
@@ -31,18 +33,6 @@ CONSTANTS: dict[str, tuple[object, ...]] = {
     "Bool": (False, True),
 }
 SLOT_OPS = ("hole", "any_constant", "any_variable")
-COMMUTATIVE = frozenset({"+", "*", "and", "or", "="})
-
-
-def structural_key(term: Term) -> Hashable:
-    """A key equal for terms that differ only in the argument order of commutative operators."""
-    keys: dict[Term, Hashable] = {}
-    for node in term.walk():
-        children = tuple(keys[a] for a in node.args)
-        if node.op in COMMUTATIVE:
-            children = tuple(sorted(children, key=repr))
-        keys[node] = (node.op, node.sort.name, repr(node.param), children)
-    return keys[term]
 
 
 @dataclass(frozen=True)
@@ -141,7 +131,7 @@ class Enumerator:
         params: Sequence[tuple[str, Sort]],
         max_size: int,
         values: TermValues | None = None,
-        canonical: Callable[[Term], Hashable] = structural_key,
+        canonical: Callable[[Term], Hashable] = canonical_key,
         on_syntax_duplicate: Callable[[Term, str], None] | None = None,
     ):
         self.grammar = grammar

@@ -11,14 +11,15 @@ from sycam_sygus.ir import REAL, app, hole, var
 from sycam_sygus.problem import Grammar
 
 W = hole("W", REAL)
-# W -> x | y | (+ W W) on one image with x = [1, 0], y = [0, 1], truth [1, 1].
-# Distinct up to commutativity: size 1 {x, y}; size 3 {2x, x+y, 2y};
-# size 5 in order: x+2x=3x, x+(x+y)=2x+y, x+2y, y+2x (value of 2x+y), y+(x+y) (value of x+2y), 3y.
-GRAMMAR = Grammar((("W", REAL),), {"W": (var("x"), var("y"), app("+", (W, W), REAL))})
+# W -> x | y | z | (+ W W) on one image with x = [1, 0], y = [0, 1], z = [1, 1], truth [1, 1].
+# Up to canonical form a term is a·x + b·y + c·z, value [a+c, b+c]: 3 terms of size 1,
+# 6 of size 3 (x+y has z's value), 10 of size 5 (2x+y, x+2y, x+y+z repeat x+z, y+z, 2z).
+GRAMMAR = Grammar((("W", REAL),), {"W": (var("x"), var("y"), var("z"), app("+", (W, W), REAL))})
 
 
 def classify_all(levels):
-    backend = FakeBackend({"x": np.array([[1.0, 0.0]]), "y": np.array([[0.0, 1.0]])}, np.array([[1.0, 1.0]]))
+    table = {"x": np.array([[1.0, 0.0]]), "y": np.array([[0.0, 1.0]]), "z": np.array([[1.0, 1.0]])}
+    backend = FakeBackend(table, np.array([[1.0, 1.0]]))
     enum = Enumerator(GRAMMAR, [], 5, values=TermValues(backend, [0]))
 
     def score_subset(term, weights):
@@ -33,41 +34,43 @@ def classify_all(levels):
 
 def test_no_level_keeps_every_syntactically_new_term():
     stages, counts = classify_all(())
-    assert stages == {1: {"new": 2}, 3: {"new": 3}, 5: {"new": 6}}
-    assert counts["enumerated"] == 11
+    assert stages == {1: {"new": 3}, 3: {"new": 6}, 5: {"new": 10}}
+    assert counts["enumerated"] == 19
 
 
 def test_value_level_drops_value_duplicates():
     stages, counts = classify_all({"value"})
-    assert stages == {1: {"new": 2}, 3: {"new": 3}, 5: {"new": 4, "pruned-value": 2}}
-    assert counts["pruned-value"] == 2
+    assert stages == {1: {"new": 3}, 3: {"new": 5, "pruned-value": 1}, 5: {"new": 7, "pruned-value": 3}}
+    assert counts["pruned-value"] == 4
 
 
 def test_map_level_shares_positive_multiples():
-    # Maps are ReLU(w)/|ReLU(w)|: 2x ~ x, 2y ~ y, 3x ~ x, 3y ~ y.
+    # Maps are ReLU(w)/|ReLU(w)|: 2x, 3x ~ x; 2y, 3y ~ y; 2z, 3z ~ z.
     stages, counts = classify_all({"value", "map"})
     assert stages == {
-        1: {"new": 2},
-        3: {"new": 1, "shared-map": 2},
-        5: {"new": 2, "shared-map": 2, "pruned-value": 2},
+        1: {"new": 3},
+        3: {"new": 2, "shared-map": 3, "pruned-value": 1},
+        5: {"new": 4, "shared-map": 3, "pruned-value": 3},
     }
-    assert counts["shared-map"] == 4
+    assert counts["shared-map"] == 6
 
 
 def test_map_level_alone_keeps_value_duplicates_in_the_bank():
+    # without the value level, x+y shares z's map, and 2x+y, x+2y, x+y+z share earlier maps
     stages, _ = classify_all({"map"})
-    assert stages == {1: {"new": 2}, 3: {"new": 1, "shared-map": 2}, 5: {"new": 2, "shared-map": 4}}
+    assert stages == {1: {"new": 3}, 3: {"new": 2, "shared-map": 4}, 5: {"new": 4, "shared-map": 6}}
 
 
 def test_metric_level_merges_equal_scores():
-    # cosine with [1, 1]: x and y both 1/sqrt(2); 2x+y and x+2y both 3/sqrt(10).
+    # cosine with [1, 1] is symmetric in the two channels: y scores like x, y+z like x+z,
+    # 2y+z like 2x+z and y+2z like x+2z.
     stages, counts = classify_all({"value", "map", "metric"})
     assert stages == {
-        1: {"new": 1, "pruned-metric": 1},
-        3: {"new": 1, "shared-map": 2},
-        5: {"new": 1, "pruned-metric": 1, "shared-map": 2, "pruned-value": 2},
+        1: {"new": 2, "pruned-metric": 1},
+        3: {"new": 1, "pruned-metric": 1, "shared-map": 3, "pruned-value": 1},
+        5: {"new": 2, "pruned-metric": 2, "shared-map": 3, "pruned-value": 3},
     }
-    assert counts["pruned-metric"] == 2
+    assert counts["pruned-metric"] == 4
 
 
 def test_value_level_is_per_nonterminal_and_helpers_are_not_candidates():
