@@ -62,7 +62,7 @@ def _load_torchvision(name: str) -> tuple[nn.Module, str, Normalize, tuple[int, 
             "classification architecture (resnet18, vgg16, ...) or 'package.module:factory'",
         )
     model = torchvision.models.get_model(name, weights=None)
-    return model, default_layer(model, name), IMAGENET_NORMALIZE, (224, 224)
+    return model, default_layer(model), IMAGENET_NORMALIZE, (224, 224)
 
 
 def _load_entry_point(spec: str) -> tuple[nn.Module, str, Normalize | None, tuple[int, int]]:
@@ -77,9 +77,9 @@ def _load_entry_point(spec: str) -> tuple[nn.Module, str, Normalize | None, tupl
         ) from None
     made = factory()
     if isinstance(made, nn.Module):
-        return made, default_layer(made, spec), None, (224, 224)
+        return made, default_layer(made), None, (224, 224)
     model, layer, normalize, size = made
-    return model, layer or default_layer(model, spec), normalize, tuple(size)
+    return model, layer or default_layer(model), normalize, tuple(size)
 
 
 def _load_weights(model: nn.Module, path: str) -> None:
@@ -94,8 +94,8 @@ def _load_weights(model: nn.Module, path: str) -> None:
         ) from None
 
 
-def default_layer(model: nn.Module, name: str = "") -> str:
-    """The conventional CAM target layer of an architecture, as a path `find_layer` accepts."""
+def default_layer(model: nn.Module) -> str:
+    """The conventional CAM target layer of an architecture ('' when unknown), as `find_layer` takes it."""
     import torchvision.models as tvm
 
     if isinstance(model, tvm.ResNet):
@@ -109,19 +109,16 @@ def default_layer(model: nn.Module, name: str = "") -> str:
         return "features[-1]"
     if hasattr(model, "_conv_head"):  # EfficientNet-Lite (efficientnet_lite_pytorch)
         return "_conv_head"
-    raise SygusError(
-        f"no default target layer for model '{name or type(model).__name__}'",
-        path="sycam.layer",
-        hint="set :sycam.layer to a module path, e.g. one of: " + ", ".join(_conv_names(model)[-5:]),
-    )
-
-
-def _conv_names(model: nn.Module) -> list[str]:
-    return [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    return ""
 
 
 def find_layer(model: nn.Module, path: str) -> tuple[nn.Module, str]:
     """The module at `path` ('layer4.1', 'layer4[-1]', 'features[-1]') and its dotted name."""
+    if not path:
+        convolutions = [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+        raise SygusError(f"no target layer given, and none is known for {type(model).__name__}",
+                         path="sycam.layer",
+                         hint="set :sycam.layer to a module path, e.g. one of: " + ", ".join(convolutions[-5:]))
     module = model
     position = 0
     while position < len(path):
