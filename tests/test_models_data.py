@@ -14,6 +14,20 @@ from backends.models import Classifier, default_layer, derive_tail, find_layer, 
 from sycam_sygus.errors import SygusError
 
 
+def light_model(name: str) -> nn.Module:
+    """A torchvision architecture built without VGG's 100M-parameter head (slow to initialise)."""
+    torch.manual_seed(0)
+    with torch.device("meta"):
+        model = torchvision.models.get_model(name, weights=None, num_classes=4)
+        if isinstance(model, torchvision.models.VGG):
+            model.classifier = nn.Sequential(nn.Dropout(), nn.Linear(512 * 7 * 7, 4))
+    model = model.to_empty(device="cpu")
+    for module in model.modules():
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+    return model.eval()
+
+
 def tiny_factory():
     """An entry point returning a bare module (default input size, no normalisation)."""
     torch.manual_seed(0)
@@ -29,7 +43,7 @@ def tiny_factory():
     ("efficientnet_b0", "features[-1]", "features.8"),
 ])
 def test_default_layers_of_torchvision_architectures(name, path, canonical):
-    model = torchvision.models.get_model(name, weights=None, num_classes=3)
+    model = light_model(name)
     assert default_layer(model) == path
     assert find_layer(model, path)[1] == canonical
 
@@ -76,8 +90,7 @@ def test_entry_point_and_weights_file(tmp_path):
 @pytest.mark.parametrize("name", ["resnet18", "vgg11", "densenet121", "mobilenet_v2", "mobilenet_v3_small",
                                   "efficientnet_b0"])
 def test_derived_tail_reproduces_the_model(name):
-    torch.manual_seed(0)
-    model = torchvision.models.get_model(name, weights=None, num_classes=4).eval()
+    model = light_model(name)
     layer, path = find_layer(model, default_layer(model))
     captured = []
     handle = layer.register_forward_hook(lambda m, i, o: captured.append(o.clone()))
