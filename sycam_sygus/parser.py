@@ -7,12 +7,12 @@ kind of normalisation leaves one short warning in `Script.warnings`. Bad input r
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from .ast import (
     AnyConstant, AnyVariable, Annotated, App, Attribute, ChcConstraint, CheckSynth, Command,
@@ -68,14 +68,6 @@ _TOKEN_AT = re.compile(r'[^\s()";|]*')
 _MAX_NESTING = 400  # deeper inputs would exhaust Python's recursion in the tree transformer
 
 _GRAMMAR_FILE = Path(__file__).with_name("sygus.lark")
-# Built once per process (lark caches the LALR tables on disk too); "term" is a second entry
-# point for solution readers.
-_LARK = Lark(
-    _GRAMMAR_FILE.read_text(encoding="utf-8"),
-    parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False,
-    start=["start", "term"], cache=True,
-)
-_TERMINALS = {terminal.name: terminal for terminal in _LARK.terminals}
 
 
 # ------------------------------------------------------------------ public API
@@ -83,10 +75,10 @@ _TERMINALS = {terminal.name: terminal for terminal in _LARK.terminals}
 
 def parse_text(text: str, path: str = "<string>", strict: bool = False) -> Script:
     """Parse a SyGuS-IF script; `strict` makes command-order violations errors instead of warnings."""
-    builder = _AstBuilder(path)
-    commands = tuple(_run("start", builder, text, path))
-    _check_order(commands, builder, path, strict)
-    return Script(commands, path=path, warnings=builder.warnings())
+    with _PARSING:
+        commands = tuple(_run("start", text, path))
+        _check_order(commands, path, strict)
+        return Script(commands, path=path, warnings=_BUILDER.warnings())
 
 
 def parse_file(path: str, strict: bool = False) -> Script:
@@ -101,26 +93,26 @@ def parse_file(path: str, strict: bool = False) -> Script:
 
 def parse_term(text: str) -> Term:
     """Parse one term, e.g. a solver's solution body (cvc5 `let`s and `(/ 1 2)` included)."""
-    return _run("term", _AstBuilder("<term>"), text, "<term>")
+    with _PARSING:
+        return _run("term", text, "<term>")
 
 
 # ------------------------------------------------------------------ driver and errors
 
 
-def _run(start: str, builder: "_AstBuilder", text: str, path: str):
-    """Parse from rule `start`, transform with `builder`; every failure becomes a SygusError."""
+def _run(start: str, text: str, path: str):
+    """Parse from rule `start` into AST nodes; every failure becomes a SygusError."""
+    _check_nesting(text, path)
+    _BUILDER.begin(path)
     try:
-        tree = _LARK.parse(text, start=start)
+        return _LARK.parse(text, start=start)
+    except SygusError:
+        raise
     except LarkError as error:
         raise _located_error(error, text, path) from None
-    _check_nesting(text, path)
-    try:
-        return builder.transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, SygusError):
-            raise error.orig_exc from None
-        raise SygusError(f"internal parser error: {error.orig_exc}", NOWHERE, path,
-                         "please report this input") from None
+    except Exception as error:  # a bug here must still reach the user as a located report
+        raise SygusError(f"internal parser error ({type(error).__name__}: {error})", NOWHERE, path,
+                         "please report this input to the sycam developers") from None
 
 
 def _located_error(error: LarkError, text: str, path: str) -> SygusError:
@@ -133,11 +125,9 @@ def _located_error(error: LarkError, text: str, path: str) -> SygusError:
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
         token = error.token
         pos = Pos(token.line, token.column)
-        return SygusError(f"unexpected {_describe(token)}", pos, path,
-                          _expected_hint(error.expected))
+        return SygusError(f"unexpected {_describe(token)}", pos, path, _expected_hint(error))
     if isinstance(error, (UnexpectedEOF, UnexpectedToken)):
-        return SygusError("unexpected end of input", _end_pos(text), path,
-                          _expected_hint(getattr(error, "expected", ())))
+        return SygusError("unexpected end of input", _end_pos(text), path, _expected_hint(error))
     return SygusError(f"syntax error: {error}", NOWHERE, path)
 
 
@@ -225,19 +215,30 @@ _TERMINAL_WORDS = {
     "BINARY": "a binary", "STRING": "a string", "KEYWORD": "a keyword", "TRUE": "true",
     "FALSE": "false",
 }
+_TERM_STARTS = frozenset(("SYMBOL", "QUOTED_SYMBOL", "NUMERAL", "DECIMAL", "HEXADECIMAL", "BINARY",
+                          "STRING", "TRUE", "FALSE", "LPAR"))
 
 
-def _expected_hint(expected: Iterable[str]) -> str:
-    """`expected one of: ...` in the words of the standard rather than lark's terminal names."""
+def _expected_hint(error: UnexpectedToken | UnexpectedEOF) -> str:
+    """`expected ...` in the standard's words ("a term", "a command name") rather than lark's."""
+    remaining = set(getattr(error, "accepts", None) or error.expected)
     words = []
-    for name in sorted(expected):
-        word = _TERMINAL_WORDS.get(name)
-        if word is None:
-            terminal = _TERMINALS.get(name)
-            word = f"'{terminal.pattern.value}'" if terminal is not None else name.lower()
+    if _TERM_STARTS <= remaining:
+        words.append("a term")
+        remaining -= _TERM_STARTS
+    commands = {name for name in remaining if _TERMINALS.get(name) is not None
+                and _TERMINALS[name].pattern.value in COMMAND_NAMES}
+    if len(commands) > 3:
+        words.append("a command name")
+        remaining -= commands | {"SYMBOL"}  # a symbol there is only taken to name an unknown command
+    for name in sorted(remaining):
+        terminal = _TERMINALS.get(name)
+        word = _TERMINAL_WORDS.get(name) or (f"'{terminal.pattern.value}'" if terminal else name.lower())
         if word not in words:
             words.append(word)
-    return "expected " + ", ".join(words) if words else ""
+    if not words:
+        return ""
+    return "expected " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0])
 
 
 def _pos_of(text: str, offset: int) -> Pos:
@@ -251,7 +252,7 @@ def _end_pos(text: str) -> Pos:
     return _pos_of(text, len(text))
 
 
-def _check_order(commands: tuple[Command, ...], builder: "_AstBuilder", path: str, strict: bool) -> None:
+def _check_order(commands: tuple[Command, ...], path: str, strict: bool) -> None:
     """set-logic, then set-feature/set-option, then the rest: an error when strict, else a warning."""
     phase_of = {SetLogic: 0, SetFeature: 1, SetOption: 1}
     names = {SetLogic: "set-logic", SetFeature: "set-feature", SetOption: "set-option"}
@@ -262,15 +263,20 @@ def _check_order(commands: tuple[Command, ...], builder: "_AstBuilder", path: st
             if strict:
                 raise SygusError(f"{names[type(command)]} after later commands", command.pos, path,
                                  "the order is set-logic, then set-feature/set-option, then the rest")
-            builder.note("order", names[type(command)])
+            _BUILDER.note("order", names[type(command)])
         highest = max(highest, phase)
 
 
-# ------------------------------------------------------------------ tree -> AST
+# ------------------------------------------------------------------ building the AST
 
 
-def _pos(meta) -> Pos:
-    return NOWHERE if meta.empty else Pos(meta.line, meta.column)
+def _located(method, _rule: str, children: list, _meta) -> object:
+    """Call a builder method with the position of the rule's "(" and the children without it."""
+    pos = NOWHERE
+    if children and isinstance(children[0], Token) and children[0].type == "LPAR":
+        pos = Pos(children[0].line, children[0].column)
+    return method(pos, [child for child in children
+                        if not (isinstance(child, Token) and child.type == "LPAR")])
 
 
 def _token_pos(token: Token) -> Pos:
@@ -282,12 +288,18 @@ def _name(token: Token) -> str:
     return token[1:-1] if token.type == "QUOTED_SYMBOL" else str(token)
 
 
-@v_args(meta=True)
+@v_args(wrapper=_located)
 class _AstBuilder(Transformer):
-    """Builds AST nodes bottom-up from the lark tree, normalising old spellings as it goes."""
+    """Builds AST nodes bottom-up while lark parses, normalising old spellings as it goes.
 
-    def __init__(self, path: str):
+    One instance serves every parse (lark binds it into the parser); `begin` resets it."""
+
+    def __init__(self):
         super().__init__(visit_tokens=False)
+        self.begin("<string>")
+
+    def begin(self, path: str) -> None:
+        """Start reading a new text."""
         self.path = path
         self._details: dict[str, list[str]] = {}
         self._counts: Counter[str] = Counter()
@@ -313,10 +325,10 @@ class _AstBuilder(Transformer):
 
     # ---- script and commands
 
-    def start(self, meta, children):
+    def start(self, pos, children):
         return children
 
-    def unknown_cmd(self, meta, children):
+    def unknown_cmd(self, pos, children):
         name = children[0]
         hint = _FOREIGN_COMMAND_HINTS.get(str(name)) or did_you_mean(str(name), COMMAND_NAMES)
         return self._raise(f"unknown command '{name}'", _token_pos(name), hint)
@@ -324,66 +336,66 @@ class _AstBuilder(Transformer):
     def _raise(self, message: str, pos: Pos, hint: str = ""):
         raise self._error(message, pos, hint)
 
-    def assume(self, meta, children):
-        return Constraint("assume", children[0], pos=_pos(meta))
+    def assume(self, pos, children):
+        return Constraint("assume", children[0], pos=pos)
 
-    def constraint(self, meta, children):
-        return Constraint("constraint", children[0], pos=_pos(meta))
+    def constraint(self, pos, children):
+        return Constraint("constraint", children[0], pos=pos)
 
-    def check_synth(self, meta, children):
-        return CheckSynth(pos=_pos(meta))
+    def check_synth(self, pos, children):
+        return CheckSynth(pos=pos)
 
-    def chc_constraint(self, meta, children):
+    def chc_constraint(self, pos, children):
         variables, body, head = children
-        return ChcConstraint(variables, body, head, pos=_pos(meta))
+        return ChcConstraint(variables, body, head, pos=pos)
 
-    def declare_var(self, meta, children):
-        return DeclareVar(_name(children[0]), children[1], pos=_pos(meta))
+    def declare_var(self, pos, children):
+        return DeclareVar(_name(children[0]), children[1], pos=pos)
 
-    def declare_primed_var(self, meta, children):
-        return DeclareVar(_name(children[0]), children[1], primed=True, pos=_pos(meta))
+    def declare_primed_var(self, pos, children):
+        return DeclareVar(_name(children[0]), children[1], primed=True, pos=pos)
 
-    def declare_weight(self, meta, children):
-        return DeclareWeight(_name(children[0]), tuple(children[1:]), pos=_pos(meta))
+    def declare_weight(self, pos, children):
+        return DeclareWeight(_name(children[0]), tuple(children[1:]), pos=pos)
 
-    def inv_constraint(self, meta, children):
+    def inv_constraint(self, pos, children):
         inv, pre, trans, post = (_name(child) for child in children)
-        return InvConstraint(inv, pre, trans, post, pos=_pos(meta))
+        return InvConstraint(inv, pre, trans, post, pos=pos)
 
-    def optimize_synth(self, meta, children):
+    def optimize_synth(self, pos, children):
         objectives = tuple(child for child in children if not isinstance(child, Attribute))
         attributes = tuple(child for child in children if isinstance(child, Attribute))
-        return OptimizeSynth(objectives, attributes, pos=_pos(meta))
+        return OptimizeSynth(objectives, attributes, pos=pos)
 
-    def set_feature(self, meta, children):
+    def set_feature(self, pos, children):
         keyword, value = children
-        return SetFeature(keyword[1:], value, pos=_pos(meta))
+        return SetFeature(keyword[1:], value, pos=pos)
 
-    def bool_const(self, meta, children):
+    def bool_const(self, pos, children):
         return children[0] == "true"
 
-    def synth_fun(self, meta, children):
+    def synth_fun(self, pos, children):
         name, params, sort, *grammar = children
-        return SynthFun(_name(name), params, sort, grammar[0] if grammar else None, pos=_pos(meta))
+        return SynthFun(_name(name), params, sort, grammar[0] if grammar else None, pos=pos)
 
-    def synth_inv(self, meta, children):
+    def synth_inv(self, pos, children):
         name, params, *grammar = children
         return SynthFun(_name(name), params, Sort("Bool"), grammar[0] if grammar else None,
-                        invariant=True, pos=_pos(meta))
+                        invariant=True, pos=pos)
 
     # ---- oracle commands
 
-    def oracle_assume(self, meta, children):
-        return self._oracle_io("oracle-assume", children[0], _pos(meta))
+    def oracle_assume(self, pos, children):
+        return self._oracle_io("oracle-assume", children[0], pos)
 
-    def oracle_constraint(self, meta, children):
-        return self._oracle_io("oracle-constraint", children[0], _pos(meta))
+    def oracle_constraint(self, pos, children):
+        return self._oracle_io("oracle-constraint", children[0], pos)
 
     def _oracle_io(self, kind: str, body: tuple, pos: Pos) -> OracleConstraint:
         binary, inputs, outputs, term = body
         return OracleConstraint(kind, binary, inputs, outputs, term, pos=pos)
 
-    def oracle_binary_late(self, meta, children):
+    def oracle_binary_late(self, pos, children):
         inputs, outputs, first, second = children
         if _is_plain_identifier(second):
             return second.symbol, inputs, outputs, first
@@ -393,80 +405,80 @@ class _AstBuilder(Transformer):
         return self._raise("expected the oracle's binary name", second.pos,
                            "write (oracle-constraint (inputs) (outputs) term binary)")
 
-    def oracle_binary_first(self, meta, children):
+    def oracle_binary_first(self, pos, children):
         binary, inputs, outputs, term = children
         self.note("oracle", "binary first (Delphi)")
         return _name(binary), inputs, outputs, term
 
-    def oracle_fun_binary_late(self, meta, children):
+    def oracle_fun_binary_late(self, pos, children):
         name, arg_sorts, sort, binary = children
         if _is_plain_sort(binary):
-            return DeclareOracleFun(_name(name), arg_sorts, sort, binary.name, pos=_pos(meta))
+            return DeclareOracleFun(_name(name), arg_sorts, sort, binary.name, pos=pos)
         if _is_plain_sort(sort):
             self.note("oracle", "declare-oracle-fun binary before the result sort")
-            return DeclareOracleFun(_name(name), arg_sorts, binary, sort.name, pos=_pos(meta))
+            return DeclareOracleFun(_name(name), arg_sorts, binary, sort.name, pos=pos)
         return self._raise("expected the oracle's binary name", binary.pos,
                            "write (declare-oracle-fun name (sorts) sort binary)")
 
-    def oracle_fun_binary_first(self, meta, children):
+    def oracle_fun_binary_first(self, pos, children):
         name, binary, arg_sorts, sort = children
         self.note("oracle", "declare-oracle-fun name binary (sorts) sort (Delphi)")
-        return DeclareOracleFun(_name(name), arg_sorts, sort, _name(binary), pos=_pos(meta))
+        return DeclareOracleFun(_name(name), arg_sorts, sort, _name(binary), pos=pos)
 
-    def oracle_symbol_pair_cmd(self, meta, children):
+    def oracle_symbol_pair_cmd(self, pos, children):
         kind, function, binary = children
         return OracleConstraint(kind, _name(binary),
                                 term=Identifier(_name(function), pos=_token_pos(function)),
-                                pos=_pos(meta))
+                                pos=pos)
 
-    def oracle_pair_command(self, meta, children):
+    def oracle_pair_command(self, pos, children):
         return str(children[0])
 
     # ---- SMT-LIB commands
 
-    def declare_datatype(self, meta, children):
+    def declare_datatype(self, pos, children):
         name, (params, constructors) = children
         return DeclareDatatypes(((_name(name), len(params), params, constructors),), single=True,
-                                pos=_pos(meta))
+                                pos=pos)
 
-    def declare_datatypes(self, meta, children):
+    def declare_datatypes(self, pos, children):
         decls = [child for child in children if isinstance(child, tuple) and len(child) == 3]
         bodies = [child for child in children if isinstance(child, tuple) and len(child) == 2]
         if len(decls) != len(bodies):
             return self._raise(f"declare-datatypes names {len(decls)} sorts but defines {len(bodies)}",
-                               _pos(meta), "give one constructor list per declared sort")
+                               pos, "give one constructor list per declared sort")
         return DeclareDatatypes(
             tuple((name, arity, params, ctors) for (name, arity, _), (params, ctors) in zip(decls, bodies)),
-            pos=_pos(meta))
+            pos=pos)
 
-    def sort_decl(self, meta, children):
+    def sort_decl(self, pos, children):
         name, arity = children
-        return _name(name), int(arity), _pos(meta)
+        return _name(name), int(arity), pos
 
-    def dt_dec(self, meta, children):
+    def dt_dec(self, pos, children):
         return (), tuple(children)
 
-    def dt_dec_par(self, meta, children):
+    def dt_dec_par(self, pos, children):
         params = tuple(_name(child) for child in children if isinstance(child, Token))
         return params, tuple(child for child in children if isinstance(child, Constructor))
 
-    def dt_cons_dec(self, meta, children):
-        return Constructor(_name(children[0]), tuple(children[1:]), pos=_pos(meta))
+    def dt_cons_dec(self, pos, children):
+        return Constructor(_name(children[0]), tuple(children[1:]), pos=pos)
 
-    def declare_sort(self, meta, children):
-        return DeclareSort(_name(children[0]), int(children[1]), pos=_pos(meta))
+    def declare_sort(self, pos, children):
+        return DeclareSort(_name(children[0]), int(children[1]), pos=pos)
 
-    def define_fun(self, meta, children):
+    def define_fun(self, pos, children):
         name, params, sort, body = children
-        return DefineFun(_name(name), params, sort, body, pos=_pos(meta))
+        return DefineFun(_name(name), params, sort, body, pos=pos)
 
-    def define_sort(self, meta, children):
+    def define_sort(self, pos, children):
         if len(children) == 2:
-            return DefineSort(_name(children[0]), (), children[1], pos=_pos(meta))
+            return DefineSort(_name(children[0]), (), children[1], pos=pos)
         name, params, sort = children
-        return DefineSort(_name(name), params, sort, pos=_pos(meta))
+        return DefineSort(_name(name), params, sort, pos=pos)
 
-    def sort_parameters(self, meta, children):
+    def sort_parameters(self, pos, children):
         if not children:
             return ()
         if isinstance(children[0], Token):
@@ -478,31 +490,31 @@ class _AstBuilder(Transformer):
                                "write (define-sort Name (u1 u2) sort)")
         return (written.name, *(part.name for part in written.params))
 
-    def set_info(self, meta, children):
+    def set_info(self, pos, children):
         keyword, *value = children
         return SetInfo(Attribute(keyword[1:], value[0] if value else None, pos=_token_pos(keyword)),
-                       pos=_pos(meta))
+                       pos=pos)
 
-    def set_logic(self, meta, children):
-        return SetLogic(_name(children[0]), pos=_pos(meta))
+    def set_logic(self, pos, children):
+        return SetLogic(_name(children[0]), pos=pos)
 
-    def set_option(self, meta, children):
+    def set_option(self, pos, children):
         keyword, value = children
-        return SetOption(keyword[1:], value, pos=_pos(meta))
+        return SetOption(keyword[1:], value, pos=pos)
 
     # ---- grammars
 
-    def grammar_def(self, meta, children):
+    def grammar_def(self, pos, children):
         predeclaration = tuple(child for child in children if isinstance(child, tuple))
         groups = tuple(child for child in children if isinstance(child, GroupedRules))
-        return Grammar(predeclaration, groups, pos=_pos(meta))
+        return Grammar(predeclaration, groups, pos=pos)
 
-    def grammar_def_v1(self, meta, children):
+    def grammar_def_v1(self, pos, children):
         self.note("grammar", children[0].name)
         return Grammar(tuple((group.name, group.sort) for group in children), tuple(children),
-                       pos=_pos(meta))
+                       pos=pos)
 
-    def grouped_rule_list(self, meta, children):
+    def grouped_rule_list(self, pos, children):
         name, sort, *rules = children
         for rule in rules:
             binder = _first_binder(rule)
@@ -510,17 +522,17 @@ class _AstBuilder(Transformer):
                 word = binder.quantifier if isinstance(binder, Quantified) else "let"
                 self._raise(f"grammar rules may not use binders ('{word}')", binder.pos,
                             "define a macro with define-fun and use it in the rule")
-        return GroupedRules(_name(name), sort, tuple(rules), pos=_pos(meta))
+        return GroupedRules(_name(name), sort, tuple(rules), pos=pos)
 
-    def any_constant(self, meta, children):
-        return AnyConstant(children[0], pos=_pos(meta))
+    def any_constant(self, pos, children):
+        return AnyConstant(children[0], pos=pos)
 
-    def any_variable(self, meta, children):
-        return AnyVariable(children[0], pos=_pos(meta))
+    def any_variable(self, pos, children):
+        return AnyVariable(children[0], pos=pos)
 
     # ---- terms
 
-    def symbol_term(self, meta, children):
+    def symbol_term(self, pos, children):
         token = children[0]
         pos = _token_pos(token)
         if token.type == "SYMBOL" and _NEGATIVE_NUMBER.fullmatch(token):
@@ -530,7 +542,7 @@ class _AstBuilder(Transformer):
                        pos=pos)
         return Identifier(_name(token), pos=pos)
 
-    def application(self, meta, children):
+    def application(self, pos, children):
         head, *args = children
         qualifier = None
         if isinstance(head, tuple):
@@ -538,91 +550,91 @@ class _AstBuilder(Transformer):
         elif not head.indices and head.symbol in V1_STRING_NAMES:
             self.note("strings", f"{head.symbol} -> {V1_STRING_NAMES[head.symbol]}")
             head = Identifier(V1_STRING_NAMES[head.symbol], pos=head.pos)
-        return App(head, tuple(args), qualifier, pos=_pos(meta))
+        return App(head, tuple(args), qualifier, pos=pos)
 
-    def qualifier(self, meta, children):
+    def qualifier(self, pos, children):
         identifier, sort = children
         return identifier, sort
 
-    def qualified_term(self, meta, children):
+    def qualified_term(self, pos, children):
         identifier, sort = children
-        return App(identifier, (), sort, pos=_pos(meta))
+        return App(identifier, (), sort, pos=pos)
 
-    def annotated(self, meta, children):
+    def annotated(self, pos, children):
         term, *attributes = children
-        return Annotated(term, tuple(attributes), pos=_pos(meta))
+        return Annotated(term, tuple(attributes), pos=pos)
 
-    def let_term(self, meta, children):
+    def let_term(self, pos, children):
         *bindings, body = children
-        return Let(tuple(bindings), body, pos=_pos(meta))
+        return Let(tuple(bindings), body, pos=pos)
 
-    def forall_term(self, meta, children):
+    def forall_term(self, pos, children):
         *variables, body = children
-        return Quantified("forall", tuple(variables), body, pos=_pos(meta))
+        return Quantified("forall", tuple(variables), body, pos=pos)
 
-    def exists_term(self, meta, children):
+    def exists_term(self, pos, children):
         *variables, body = children
-        return Quantified("exists", tuple(variables), body, pos=_pos(meta))
+        return Quantified("exists", tuple(variables), body, pos=pos)
 
-    def var_binding(self, meta, children):
+    def var_binding(self, pos, children):
         name, term = children
         return _name(name), term
 
-    def var_binding_v1(self, meta, children):
+    def var_binding_v1(self, pos, children):
         name, _sort, term = children
         self.note("let", _name(name))
         return _name(name), term
 
-    def sorted_var(self, meta, children):
+    def sorted_var(self, pos, children):
         name, sort = children
         return _name(name), sort
 
-    def sorted_var_list(self, meta, children):
+    def sorted_var_list(self, pos, children):
         return tuple(children)
 
-    def sort_list(self, meta, children):
+    def sort_list(self, pos, children):
         return tuple(children)
 
-    def literal(self, meta, children):
+    def literal(self, pos, children):
         return _literal(children[0])
 
     # ---- sorts and identifiers
 
-    def sort(self, meta, children):
+    def sort(self, pos, children):
         identifier = children[0]
         return Sort(identifier.symbol, identifier.indices, pos=identifier.pos)
 
-    def sort_application(self, meta, children):
+    def sort_application(self, pos, children):
         identifier, *params = children
-        return Sort(identifier.symbol, identifier.indices, tuple(params), pos=_pos(meta))
+        return Sort(identifier.symbol, identifier.indices, tuple(params), pos=pos)
 
-    def sort_indexed_v1(self, meta, children):
+    def sort_indexed_v1(self, pos, children):
         name, *indices = children
         self.note("bitvec", f"({name} {' '.join(indices)})")
-        return Sort(_name(name), tuple(int(index) for index in indices), pos=_pos(meta))
+        return Sort(_name(name), tuple(int(index) for index in indices), pos=pos)
 
-    def plain_identifier(self, meta, children):
+    def plain_identifier(self, pos, children):
         return Identifier(_name(children[0]), pos=_token_pos(children[0]))
 
-    def indexed_identifier(self, meta, children):
+    def indexed_identifier(self, pos, children):
         symbol, *indices = children
         return Identifier(_name(symbol), tuple(int(i) if i.type == "NUMERAL" else _name(i) for i in indices),
-                          pos=_pos(meta))
+                          pos=pos)
 
     # ---- attributes and s-expressions
 
-    def attribute(self, meta, children):
+    def attribute(self, pos, children):
         keyword, *value = children
         return Attribute(keyword[1:], value[0] if value else None, pos=_token_pos(keyword))
 
-    def symbol_value(self, meta, children):
+    def symbol_value(self, pos, children):
         return Identifier(_name(children[0]), pos=_token_pos(children[0]))
 
-    def keyword_value(self, meta, children):
+    def keyword_value(self, pos, children):
         return Identifier(str(children[0]), pos=_token_pos(children[0]))
 
-    def s_expr_list(self, meta, children):
-        return SExpr(tuple(children), pos=_pos(meta))
+    def s_expr_list(self, pos, children):
+        return SExpr(tuple(children), pos=pos)
 
 
 def _literal(token: Token) -> Literal:
@@ -662,3 +674,15 @@ def _first_binder(term) -> Let | Quantified | None:
     if isinstance(term, Annotated):
         return _first_binder(term.term)
     return None
+
+
+# Built once per process (lark also caches the LALR tables on disk). The builder runs inside the
+# parser, so no parse tree is ever made; "term" is a second entry point for solution readers.
+_BUILDER = _AstBuilder()
+_LARK = Lark(
+    _GRAMMAR_FILE.read_text(encoding="utf-8"),
+    parser="lalr", lexer="contextual", maybe_placeholders=False,
+    start=["start", "term"], transformer=_BUILDER, cache=True,
+)
+_TERMINALS = {terminal.name: terminal for terminal in _LARK.terminals}
+_PARSING = threading.Lock()  # the shared builder holds one parse's warnings at a time

@@ -1,0 +1,227 @@
+"""AST to canonical SyGuS-IF 2.1 text: one command per line, v2 spellings, parseable back to an equal AST.
+
+Canonical means: negative numbers as `(- 1)`, indexed sorts as `(_ BitVec 32)`, SMT-LIB 2.6 string
+names (the parser already normalised those), grammars always with their predeclaration, oracle
+arguments in the standard grammar's order, strings escaped with `""`, and symbols quoted with
+`|...|` whenever the bare spelling would read back as something else.
+"""
+from __future__ import annotations
+
+import re
+
+from .ast import (
+    AnyConstant, AnyVariable, Annotated, App, Attribute, ChcConstraint, CheckSynth, Command,
+    Constraint, Constructor, DeclareDatatypes, DeclareOracleFun, DeclareSort, DeclareVar,
+    DeclareWeight, DefineFun, DefineSort, Grammar, GroupedRules, Identifier, InvConstraint, Let,
+    Literal, OptimizeSynth, OracleConstraint, Quantified, Script, SetFeature, SetInfo, SetLogic,
+    SetOption, SExpr, Sort, SynthFun,
+)
+
+_SIMPLE_SYMBOL = re.compile(r"[A-Za-z~!@$%^&*_+=<>.?/\-][0-9A-Za-z~!@$%^&*_+=<>.?/\-]*")
+_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
+_KEYWORD = re.compile(r":[0-9A-Za-z~!@$%^&*_+=<>.?/\-]+")
+# Words the grammar reads as keywords or literals where a symbol may also stand.
+_RESERVED = frozenset(("let", "forall", "exists", "!", "_", "as", "Constant", "Variable", "par",
+                       "true", "false"))
+
+
+def print_script(script: Script) -> str:
+    """The whole script, one command per line."""
+    return "".join(print_command(command) + "\n" for command in script.commands)
+
+
+def print_sort(sort: Sort) -> str:
+    """`Int`, `(_ BitVec 32)`, `(Array Int Int)`, `(-> Real Real)`."""
+    head = _indexed(sort.name, sort.indices) if sort.indices else _symbol(sort.name)
+    if not sort.params:
+        return head
+    return f"({head} {' '.join(print_sort(param) for param in sort.params)})"
+
+
+def print_term(term) -> str:
+    """A term, or a grammar term (`(Constant S)`, `(Variable S)`)."""
+    if isinstance(term, Identifier):
+        return _indexed(term.symbol, term.indices) if term.indices else _symbol(term.symbol)
+    if isinstance(term, Literal):
+        return _literal(term)
+    if isinstance(term, App):
+        head = print_term(term.head)
+        if term.qualifier is not None:
+            head = f"(as {head} {print_sort(term.qualifier)})"
+            if not term.args:
+                return head
+        return f"({head} {' '.join(print_term(arg) for arg in term.args)})"
+    if isinstance(term, Annotated):
+        return f"(! {print_term(term.term)} {_attributes(term.attributes)})"
+    if isinstance(term, Let):
+        bindings = " ".join(f"({_symbol(name)} {print_term(value)})" for name, value in term.bindings)
+        return f"(let ({bindings}) {print_term(term.body)})"
+    if isinstance(term, Quantified):
+        return f"({term.quantifier} {_sorted_vars(term.variables)} {print_term(term.body)})"
+    if isinstance(term, AnyConstant):
+        return f"(Constant {print_sort(term.sort)})"
+    if isinstance(term, AnyVariable):
+        return f"(Variable {print_sort(term.sort)})"
+    raise TypeError(f"print_term expected a term node, got {type(term).__name__}")
+
+
+def print_command(command: Command) -> str:
+    """One command on one line."""
+    printer = _COMMAND_PRINTERS.get(type(command))
+    if printer is None:
+        raise TypeError(f"print_command expected a command node, got {type(command).__name__}")
+    return printer(command)
+
+
+# ------------------------------------------------------------------ pieces
+
+
+def _symbol(name: str) -> str:
+    """A symbol, quoted when its bare spelling would read back differently."""
+    if _SIMPLE_SYMBOL.fullmatch(name) and name not in _RESERVED and not _NEGATIVE_NUMBER.fullmatch(name):
+        return name
+    if "|" in name or "\\" in name:
+        raise ValueError(f"symbol {name!r} cannot be written in SyGuS: it contains '|' or '\\'")
+    return f"|{name}|"
+
+
+def _indexed(name: str, indices: tuple[int | str, ...]) -> str:
+    written = " ".join(str(index) if isinstance(index, int) else _symbol(index) for index in indices)
+    return f"(_ {_symbol(name)} {written})"
+
+
+def _literal(literal: Literal) -> str:
+    if literal.kind == "string":
+        return '"' + literal.text.replace('"', '""') + '"'
+    if literal.kind == "hex":
+        return "#x" + literal.text
+    if literal.kind == "binary":
+        return "#b" + literal.text
+    return literal.text
+
+
+def _sorted_vars(variables: tuple[tuple[str, Sort], ...]) -> str:
+    return "(" + " ".join(f"({_symbol(name)} {print_sort(sort)})" for name, sort in variables) + ")"
+
+
+def _value(value) -> str:
+    """An option or attribute value: literal, symbol, or s-expression."""
+    if isinstance(value, SExpr):
+        return "(" + " ".join(_s_expr_item(item) for item in value.items) + ")"
+    return print_term(value)
+
+
+def _s_expr_item(item) -> str:
+    # Inside an s-expression a keyword stands for itself (the parser stores `:k` as a symbol).
+    if isinstance(item, Identifier) and not item.indices and _KEYWORD.fullmatch(item.symbol):
+        return item.symbol
+    return _value(item)
+
+
+def _attribute(attribute: Attribute) -> str:
+    if attribute.value is None:
+        return f":{attribute.keyword}"
+    return f":{attribute.keyword} {_value(attribute.value)}"
+
+
+def _attributes(attributes: tuple[Attribute, ...]) -> str:
+    return " ".join(_attribute(attribute) for attribute in attributes)
+
+
+def _grammar(grammar: Grammar) -> str:
+    predeclaration = _sorted_vars(grammar.predeclaration)
+    groups = " ".join(_group(group) for group in grammar.groups)
+    return f"{predeclaration} ({groups})"
+
+
+def _group(group: GroupedRules) -> str:
+    rules = " ".join(print_term(rule) for rule in group.rules)
+    return f"({_symbol(group.name)} {print_sort(group.sort)} ({rules}))"
+
+
+def _constructor(constructor: Constructor) -> str:
+    selectors = "".join(f" ({_symbol(name)} {print_sort(sort)})" for name, sort in constructor.selectors)
+    return f"({_symbol(constructor.name)}{selectors})"
+
+
+def _datatype_body(params: tuple[str, ...], constructors: tuple[Constructor, ...]) -> str:
+    listing = "(" + " ".join(_constructor(c) for c in constructors) + ")"
+    if not params:
+        return listing
+    return f"(par ({' '.join(_symbol(p) for p in params)}) {listing})"
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _synth_fun(command: SynthFun) -> str:
+    grammar = f" {_grammar(command.grammar)}" if command.grammar is not None else ""
+    if command.invariant:
+        return f"(synth-inv {_symbol(command.name)} {_sorted_vars(command.params)}{grammar})"
+    return (f"(synth-fun {_symbol(command.name)} {_sorted_vars(command.params)} "
+            f"{print_sort(command.sort)}{grammar})")
+
+
+def _declare_datatypes(command: DeclareDatatypes) -> str:
+    if command.single:
+        name, _arity, params, constructors = command.datatypes[0]
+        return f"(declare-datatype {_symbol(name)} {_datatype_body(params, constructors)})"
+    decls = " ".join(f"({_symbol(name)} {arity})" for name, arity, _, _ in command.datatypes)
+    bodies = " ".join(_datatype_body(params, ctors) for _, _, params, ctors in command.datatypes)
+    return f"(declare-datatypes ({decls}) ({bodies}))"
+
+
+def _define_sort(command: DefineSort) -> str:
+    if not command.params:
+        return f"(define-sort {_symbol(command.name)} {print_sort(command.sort)})"
+    params = " ".join(_symbol(param) for param in command.params)
+    return f"(define-sort {_symbol(command.name)} ({params}) {print_sort(command.sort)})"
+
+
+def _oracle_constraint(command: OracleConstraint) -> str:
+    if command.kind in ("oracle-assume", "oracle-constraint"):
+        return (f"({command.kind} {_sorted_vars(command.inputs)} {_sorted_vars(command.outputs)} "
+                f"{print_term(command.term)} {_symbol(command.binary)})")
+    return f"({command.kind} {print_term(command.term)} {_symbol(command.binary)})"
+
+
+def _set_info(command: SetInfo) -> str:
+    return f"(set-info {_attribute(command.attribute)})"
+
+
+def _declare_weight(command: DeclareWeight) -> str:
+    attributes = f" {_attributes(command.attributes)}" if command.attributes else ""
+    return f"(declare-weight {_symbol(command.name)}{attributes})"
+
+
+def _optimize_synth(command: OptimizeSynth) -> str:
+    objectives = " ".join(print_term(term) for term in command.objectives)
+    attributes = f" {_attributes(command.attributes)}" if command.attributes else ""
+    return f"(optimize-synth ({objectives}){attributes})"
+
+
+_COMMAND_PRINTERS = {
+    SetLogic: lambda c: f"(set-logic {_symbol(c.logic)})",
+    SetOption: lambda c: f"(set-option :{c.keyword} {_value(c.value)})",
+    SetFeature: lambda c: f"(set-feature :{c.feature} {'true' if c.value else 'false'})",
+    SetInfo: _set_info,
+    DeclareVar: lambda c: (f"({'declare-primed-var' if c.primed else 'declare-var'} "
+                           f"{_symbol(c.name)} {print_sort(c.sort)})"),
+    DeclareWeight: _declare_weight,
+    DefineFun: lambda c: (f"(define-fun {_symbol(c.name)} {_sorted_vars(c.params)} "
+                          f"{print_sort(c.sort)} {print_term(c.body)})"),
+    DefineSort: _define_sort,
+    DeclareSort: lambda c: f"(declare-sort {_symbol(c.name)} {c.arity})",
+    DeclareDatatypes: _declare_datatypes,
+    SynthFun: _synth_fun,
+    Constraint: lambda c: f"({c.kind} {print_term(c.term)})",
+    ChcConstraint: lambda c: (f"(chc-constraint {_sorted_vars(c.variables)} {print_term(c.body)} "
+                              f"{print_term(c.head)})"),
+    InvConstraint: lambda c: f"(inv-constraint {' '.join(_symbol(s) for s in (c.inv, c.pre, c.trans, c.post))})",
+    OptimizeSynth: _optimize_synth,
+    DeclareOracleFun: lambda c: (f"(declare-oracle-fun {_symbol(c.name)} "
+                                 f"({' '.join(print_sort(s) for s in c.arg_sorts)}) "
+                                 f"{print_sort(c.sort)} {_symbol(c.binary)})"),
+    OracleConstraint: _oracle_constraint,
+    CheckSynth: lambda c: "(check-synth)",
+}
