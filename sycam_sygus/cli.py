@@ -16,10 +16,7 @@ import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from backends.metrics import MetricError
-from backends.operators import OperatorError
 from backends.protocol import Backend
-from backends.torch_backend import open_backend
 
 from .answer import format_answer
 from .ast import NOWHERE, Pos
@@ -36,8 +33,6 @@ from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_setti
 from .solver import Observer, SolveResult, solve
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
-# Errors that mean "the input (file, options, model, data) is wrong", never a crash of ours.
-BAD_INPUT = (SygusError, MetricError, OperatorError, RunlogError)
 FIGURE_IMAGES = 4
 
 # Flags that override the file's `:sycam.*` options: flag destination -> option name.
@@ -85,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.parse_only:
             return _print_parsed(args)
         return _solve(args, source)
-    except BAD_INPUT as err:
+    except (SygusError, RunlogError) as err:
         print(_render(err, args.file, source), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -98,7 +93,7 @@ def _print_parsed(args: argparse.Namespace) -> int:
 
     script = parse_file(args.file, strict=args.strict)
     for warning in script.warnings:
-        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+        print(warning, file=sys.stderr)  # already located: `FILE:LINE:COL: warning: ...`
     print(print_script(script))
     return EXIT_OK
 
@@ -107,10 +102,24 @@ def _solve(args: argparse.Namespace, source: str) -> int:
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     for warning in problem.warnings:
-        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+        print(warning, file=sys.stderr)  # already located: `FILE:LINE:COL: warning: ...`
     backend = open_backend(problem.options)
-    return run_search(problem, backend, overrides, Path(args.report) if args.report else None,
-                      resume=args.resume, quiet=args.quiet)
+    from backends.metrics import MetricError  # the backend's own errors about unusable input
+    from backends.operators import OperatorError
+
+    try:
+        return run_search(problem, backend, overrides, Path(args.report) if args.report else None,
+                          resume=args.resume, quiet=args.quiet)
+    except (MetricError, OperatorError) as err:
+        print(f"{args.file}: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def open_backend(options: dict[str, object]) -> Backend:
+    """The torch backend for a problem's options (imported here: `--parse-only` needs no torch)."""
+    from backends.torch_backend import open_backend as open_torch_backend
+
+    return open_torch_backend(options)
 
 
 def option_overrides(args: argparse.Namespace) -> dict[str, object]:

@@ -1,0 +1,224 @@
+"""sycam-solve's command line: exit codes, stdout carrying only the answer, located errors,
+flag overrides, Ctrl-C. The search runs on the numpy fake backend (open_backend is replaced)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sycam_sygus.cli as cli
+from fake_backend import FakeBackend
+from sycam_sygus.errors import SygusError
+from sycam_sygus.options import OPTIONS
+from sycam_sygus.parser import parse_file, parse_text
+from sycam_sygus.printer import print_script
+
+PROBLEM = textwrap.dedent("""\
+    (set-logic SYCAM)
+    (set-feature :oracles true)
+    (set-option :sycam.images 6)
+    (set-option :sycam.data "builtin:cluttered-mnist")
+    (set-option :sycam.tiers "2 4")
+    (set-option :sycam.time-limit 30)
+
+    (synth-fun weights ((grads Real) (cic Real) (abl Real)) Real
+      ((W Real) (T Real))
+      ((W Real (T (* T T) (relu W)))
+       (T Real (grads cic abl))))
+
+    (define-fun gradcam ((grads Real) (cic Real) (abl Real)) Real grads)
+    (declare-oracle-fun deletion ((-> Real Real Real Real)) Real sycam.deletion)
+
+    (constraint (>= (deletion weights) (deletion gradcam)))
+    (check-synth)
+""")
+# Two channels; the truth is channel 0, so cic (all on channel 0) beats grads (half on it).
+TABLES = {"grads": np.array([[1.0, 1.0]] * 6), "gradcampp": np.array([[2.0, 1.0]] * 6),
+          "cic": np.array([[1.0, 0.0]] * 6), "abl": np.array([[0.0, 1.0]] * 6)}
+TRUTH = np.array([[1.0, 0.0]] * 6)
+
+
+@pytest.fixture
+def problem_file(tmp_path):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM)
+    return path
+
+
+@pytest.fixture
+def fake_backend(monkeypatch):
+    """Replace the torch backend; remember the options the CLI opened it with."""
+    opened = {}
+
+    def open_fake(options):
+        opened.update(options)
+        return FakeBackend(TABLES, TRUTH)
+
+    monkeypatch.setattr(cli, "open_backend", open_fake)
+    return opened
+
+
+def sycam_solve(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "sycam_sygus.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_parse_only_prints_the_script_back_and_round_trips(problem_file, capsys):
+    assert cli.main([str(problem_file), "--parse-only"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == print_script(parse_file(str(problem_file))) + "\n"
+    assert parse_text(printed) == parse_file(str(problem_file))
+
+
+def test_malformed_file_is_a_located_error_with_a_caret_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.sl"
+    bad.write_text("(set-logic SYCAM)\n(synth-fun weights ((grads Real)) Real\n  ((W Real) (T Real)))\n)\n")
+    done = sycam_solve(bad, "--parse-only")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    first, source_line, caret = done.stderr.splitlines()[:3]
+    assert first.startswith(f"{bad}:") and ": error: " in first
+    line, column = map(int, first[len(str(bad)) + 1:].split(":")[:2])
+    assert source_line == "  " + bad.read_text().splitlines()[line - 1]
+    assert caret == "  " + " " * (column - 1) + "^"
+
+
+def test_unknown_option_in_the_file_exits_2_with_its_location(tmp_path, fake_backend, capsys):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace(":sycam.images 6", ":sycam.imagez 6"))
+    assert cli.main([str(path)]) == 2
+    err = capsys.readouterr()
+    assert err.out == ""
+    assert f"{path}:3:" in err.err and "imagez" in err.err and "^" in err.err
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert cli.main([str(tmp_path / "nowhere.sl")]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere.sl: error: cannot read the problem file" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["p.sl", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["p.sl", "--resume"], "--resume needs --report"),
+        (["p.sl", "--tiers", "30 ten"], "expected space-separated whole numbers"),
+        (["p.sl", "--tiers", "30 10"], "positive and ascending"),
+        (["p.sl", "--images", "many"], "invalid int value"),
+    ],
+)
+def test_bad_flags_exit_2_with_usage(argv, message, capsys):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err and "usage: sycam-solve" in captured.err
+
+
+def test_flags_override_the_files_options(problem_file, fake_backend, capsys):
+    status = cli.main([str(problem_file), "--tiers", "3 6", "--images", "6", "--seed", "7", "--max-size", "2",
+                       "--time-limit", "12.5", "--max-candidates", "9", "--device", "cpu", "--quiet"])
+    assert status == 0
+    assert fake_backend["tiers"] == [3, 6] and fake_backend["seed"] == 7 and fake_backend["max-size"] == 2
+    assert fake_backend["time-limit"] == 12.5 and fake_backend["max-candidates"] == 9
+    assert fake_backend["device"] == "cpu"
+    assert fake_backend["data"] == "builtin:cluttered-mnist"  # not overridden: the file's value
+
+
+def test_stdout_is_only_the_answer(problem_file, fake_backend, capsys):
+    assert cli.main([str(problem_file)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "(\n  (define-fun weights ((grads Real) (cic Real) (abl Real)) Real cic)\n)\n"
+    assert "sycam: " in captured.err  # progress, plain lines because stderr is not a terminal
+    assert len(captured.err.splitlines()) <= 3
+
+
+def test_quiet_silences_stderr(problem_file, fake_backend, capsys):
+    assert cli.main([str(problem_file), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_warnings_go_to_stderr(tmp_path, fake_backend, capsys):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace("(set-option :sycam.time-limit 30)",
+                                    "(set-option :sycam.time-limit 30)\n(set-option :produce-models true)"))
+    assert cli.main([str(path), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("(\n  (define-fun weights")
+    warning = next(line for line in captured.err.splitlines() if "produce-models" in line)
+    assert warning.startswith(f"{path}:7:1: warning: ")
+
+
+def test_backend_error_about_an_option_points_at_its_set_option(problem_file, monkeypatch, capsys):
+    def refuse(options):
+        raise SygusError("data folder 'x' does not exist", path="sycam.data", hint="give an image folder")
+
+    monkeypatch.setattr(cli, "open_backend", refuse)
+    assert cli.main([str(problem_file)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"{problem_file}:4:1: error: data folder 'x' does not exist (option :sycam.data)"
+    assert lines[1] == '  (set-option :sycam.data "builtin:cluttered-mnist")'
+    assert lines[2] == "  ^"
+    assert lines[3] == "hint: give an image folder"
+
+
+class InterruptingBackend(FakeBackend):
+    """Sends the process a Ctrl-C from inside its `n`-th score call, as a user would mid-search."""
+
+    def __init__(self, n, *args):
+        super().__init__(*args)
+        self.calls, self.n = 0, n
+
+    def score(self, weights, images, metric):
+        self.calls += 1
+        if self.calls == self.n:
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().score(weights, images, metric)
+
+
+def test_ctrl_c_answers_with_the_best_so_far_and_writes_the_report(problem_file, tmp_path, monkeypatch, capsys):
+    # optimise mode keeps searching after the first success, so the interrupt lands mid-search
+    path = tmp_path / "opt.sl"
+    path.write_text(PROBLEM.replace("(constraint (>= (deletion weights) (deletion gradcam)))",
+                                    "(optimize-synth ((! (deletion weights) :max)))"))
+    backend = InterruptingBackend(6, TABLES, TRUTH)
+    monkeypatch.setattr(cli, "open_backend", lambda options: backend)
+    assert cli.main([str(path), "--report", str(tmp_path / "r"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["interrupted"] is True
+    if report["status"] == "solved":
+        assert f"(define-fun weights ((grads Real) (cic Real) (abl Real)) Real {report['answer']})" in out
+    else:
+        assert out == report["status"] + "\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_keeps_the_two_commands_and_ci_runs_the_test_one():
+    text = README.read_text()
+    assert "python -m pip install -e . && sycam-solve grammars/quickstart.sl" in text
+    test_command = "python -m pip install -e '.[test]' && python -m pytest -q"
+    assert test_command in text
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert test_command.replace("pip install", "pip install -q") in ci
+
+
+def test_readme_option_table_matches_options_py():
+    text = README.read_text()
+    for name, option in OPTIONS.items():
+        assert f"| `:sycam.{name}` |" in text and option.help in text, name
+
+
+def test_every_flag_is_documented_in_the_readme():
+    text = README.read_text()
+    flags = [a for action in cli.build_parser()._actions for a in action.option_strings if a.startswith("--")]
+    assert set(flags) - {"--help"} and all(flag in text for flag in flags if flag != "--help")
