@@ -1,0 +1,167 @@
+"""TorchBackend against backends.protocol.Backend: options, targets, values, keys, scores, maps."""
+import inspect
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from backends.protocol import Backend
+from backends.torch_backend import TorchBackend, open_backend
+from sycam_sygus.errors import SygusError
+
+
+class GapNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(6, 6, 3, padding=1), nn.ReLU())
+        self.classifier = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.classifier(self.features(x).mean(dim=(2, 3)))
+
+
+def gap_model():
+    """Entry point: (model, default layer, normalisation, input size)."""
+    torch.manual_seed(0)
+    return GapNet(), "features", ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), (16, 16)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        label = "ab"[i % 2]
+        for kind in ("data", "masks"):
+            (tmp_path / kind / label).mkdir(parents=True, exist_ok=True)
+        image = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
+        Image.fromarray(image).save(tmp_path / "data" / label / f"{i}.png")
+        mask = np.zeros((20, 20), dtype=np.uint8)
+        if i != 5:  # image 5 has an empty mask
+            mask[4:12, 6:14] = 1
+        Image.fromarray(mask).save(tmp_path / "masks" / label / f"{i}.png")
+    return tmp_path
+
+
+def options(folder, **extra):
+    return {"model": "test_torch_backend:gap_model", "data": str(folder / "data"), "device": "cpu",
+            "cache": str(folder / "cache"), "images": 0, **extra}
+
+
+def test_every_protocol_method_is_implemented_with_its_parameters():
+    for name, member in inspect.getmembers(Backend, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        ours = getattr(TorchBackend, name)
+        assert list(inspect.signature(ours).parameters) == list(inspect.signature(member).parameters), name
+    assert isinstance(TorchBackend.forwards, property)
+
+
+def test_open_backend_reads_the_options(folder):
+    backend = open_backend(options(folder, images=4, seed=3, target="label", **{"batch-size": 2}))
+    assert backend.images() == 4
+    labels = [int(name.startswith("b/")) for name in backend.data.names]
+    assert backend.target_classes(range(4)) == labels
+    again = open_backend(options(folder, images=4, seed=3))
+    assert again.data.names == backend.data.names
+    assert open_backend(options(folder, images=4, seed=4)).data.names != backend.data.names
+    info = backend.describe()
+    assert info["layer"] == "features" and info["device"] == "cpu" and info["images"] == 4
+    assert backend.classifier.batch_size == 2
+    assert backend.pictures([0, 1]).shape == (2, 16, 16, 3)
+    np.testing.assert_allclose(backend.pictures([1]), backend.data.pixels[1:2].permute(0, 2, 3, 1).numpy())
+
+
+def test_predicted_targets_are_the_model_argmax(folder):
+    backend = open_backend(options(folder))
+    model = backend.classifier.model
+    with torch.no_grad():
+        expected = model((backend.data.pixels - 0.5) / 0.5).argmax(dim=1)
+    assert backend.target_classes(range(6)) == expected.tolist()
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"target": "truth"}, "unknown target"),
+    ({"layer": "features.9"}, "does not exist"),
+    ({"layer": "classifier"}, "not a 4-D"),
+    ({"model": "resnet-18"}, "unknown model"),
+    ({"colour": "red"}, "unknown option"),
+])
+def test_bad_options_are_clear_errors(folder, bad, message):
+    with pytest.raises(SygusError, match=message):
+        open_backend(options(folder, **bad))
+
+
+def test_label_target_needs_labels(tmp_path):
+    (tmp_path / "flat").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(tmp_path / "flat" / "x.png")
+    with pytest.raises(SygusError, match="needs labelled images"):
+        open_backend({"model": "test_torch_backend:gap_model", "data": str(tmp_path / "flat"),
+                      "target": "label", "cache": str(tmp_path / "c")})
+
+
+def test_constants_apply_and_class(folder):
+    backend = open_backend(options(folder))
+    grads = backend.terminal("grads", [0, 1, 2])
+    two = backend.constant(2.0, [0, 1, 2])
+    assert two.shape == (3, 6) and (two == 2).all()
+    torch.testing.assert_close(backend.apply("*", [grads, two]), 2 * grads)
+    torch.testing.assert_close(backend.apply("pow", [grads], 2), grads ** 2)
+    targets = backend.target_classes([0, 1, 2])
+    assert backend.terminal("class", [0, 1, 2])[:, 0].tolist() == targets
+
+
+def test_value_key_ignores_float_noise_only(folder):
+    backend = open_backend(options(folder))
+    w = backend.terminal("gradcampp", [0, 1, 2])
+    noisy = w * (1 + 1e-9) + 1e-14
+    assert backend.value_key(w) == backend.value_key(noisy)
+    assert backend.value_key(w) != backend.value_key(w * 1.001)
+    assert backend.value_key(w) != backend.value_key(w * 2)  # same maps, different values
+    assert backend.value_key(w) != backend.value_key(w[:2])
+    bad = w.clone()
+    bad[0, 0] = float("nan")
+    assert backend.value_key(bad) != backend.value_key(w)
+    assert backend.value_key(bad) == backend.value_key(bad.clone())
+
+
+def test_scores_maps_and_keys(folder):
+    with pytest.warns(UserWarning, match="1 image"):
+        backend = open_backend(options(folder, masks=str(folder / "masks")))
+    images = list(range(6))
+    empty = [i for i, name in enumerate(backend.data.names) if name.endswith("5.png")]
+    broken = next(i for i in images if i not in empty)
+    grads = backend.terminal("grads", images)
+    act = backend.terminal("act", images)
+    nan = grads.clone()
+    nan[broken, 3] = float("inf")
+    weights = [grads, act, nan]
+    maps = backend.maps(weights, images)
+    assert maps.shape == (3, 6, 16, 16) and np.nanmin(maps) >= 0 and np.nanmax(maps) <= 1
+    sch = backend.score(weights, images, "sycam.sch")
+    assert sch.dtype == np.float64 and sch.shape == (3, 6)
+    masks = backend.data.masks.numpy()
+    for c in range(2):
+        for i in set(images) - set(empty):
+            total = maps[c, i].sum()
+            expected = (maps[c, i] * masks[i]).sum() / total if total > 0 else 0.0
+            assert sch[c, i] == pytest.approx(expected, abs=1e-6)
+    assert np.isnan(sch[:, empty]).all()  # empty mask: left out of mask metrics
+    assert sch[2, broken] == -np.inf
+    assert np.isfinite(sch[2, [i for i in images if i not in empty + [broken]]]).all()
+    deletion = backend.score(weights, images, "deletion")
+    assert deletion[2, broken] == -np.inf
+    keys = backend.map_keys([grads, grads * 3, act], images, "deletion")
+    assert keys[0] == keys[1]
+    scaled = backend.score([grads * 3], images, "deletion")
+    np.testing.assert_array_equal(scaled[0], deletion[0])
+
+
+def test_mask_metric_without_masks_is_an_error(folder):
+    backend = open_backend(options(folder))
+    with pytest.raises(SygusError, match="needs masks"):
+        backend.score([backend.terminal("grads", [0])], [0], "pointing")
+    with pytest.raises(SygusError, match="unknown metric"):
+        backend.score([backend.terminal("grads", [0])], [0], "sycam.delet")
