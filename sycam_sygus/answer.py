@@ -9,21 +9,15 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Sequence
 
-from .ast import Sort
 from .ir import Term
 from .irprint import literal, to_sygus
+from .printer import print_sort
 from .problem import Grammar, SynthFun
 
 STATUSES = ("solved", "fail", "infeasible")
 
-
-def sort_text(sort: Sort) -> str:
-    """A sort as SyGuS text: `Real`, `(_ BitVec 32)`, `(Array Int Int)`."""
-    if sort.indices:
-        return "(_ " + " ".join([sort.name, *map(str, sort.indices)]) + ")"
-    if sort.params:
-        return "(" + " ".join([sort.name, *map(sort_text, sort.params)]) + ")"
-    return sort.name
+# The front end's one sort printer; kept under this name because the checker imports it from here.
+sort_text = print_sort
 
 
 def define_fun(synth: SynthFun, body: Term) -> str:

@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from sycam_sygus.answer import define_fun, derivable, format_answer, sort_text
+from sycam_sygus.answer import define_fun, derivable, format_answer
 from sycam_sygus.ast import Sort
 from sycam_sygus.ir import INT, REAL, app, const, hole, var
 from sycam_sygus.problem import Grammar, SynthFun
@@ -47,9 +47,10 @@ def test_constants_print_in_v2_form():
     assert define_fun(SYNTH, body).endswith("Real (* (- 1.5) grads))")
 
 
-def test_sort_text_for_indexed_and_parametric_sorts():
-    assert sort_text(Sort("BitVec", (32,))) == "(_ BitVec 32)"
-    assert sort_text(Sort("Array", (), (INT, REAL))) == "(Array Int Real)"
+def test_indexed_and_parametric_sorts_print_as_written():
+    synth = SynthFun("f", (("x", Sort("BitVec", (32,))), ("a", Sort("Array", (), (INT, REAL)))), Sort("BitVec", (32,)), GRAMMAR)
+    assert define_fun(synth, var("x", Sort("BitVec", (32,)))) == (
+        "(define-fun f ((x (_ BitVec 32)) (a (Array Int Real))) (_ BitVec 32) x)")
 
 
 def test_bad_status_or_missing_term_is_refused():
