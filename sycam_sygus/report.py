@@ -22,6 +22,7 @@ import numpy as np
 from backends.protocol import Backend
 
 from .correctness import Threshold, beats, mean_better, passes_tier
+from .decompose import has_class_param
 from .enumerate import TermValues
 from .ir import Term
 from .irprint import to_sygus
@@ -90,8 +91,7 @@ def compare_methods(problem: Problem, backend: Backend, answer: Term | None, ima
         weights[ANSWER_ROW] = values.get(answer)
         expressions[ANSWER_ROW] = to_sygus(answer)
     names = list(weights)
-    decomposed = any(name == "class" for name, _ in problem.synth.params)
-    classes = backend.target_classes(images) if decomposed else []
+    classes = backend.target_classes(images) if has_class_param(problem.synth) else []
     rows = [MethodRow(name, expressions[name]) for name in names]
     for metric in metrics:
         scores = np.asarray(backend.score([weights[n] for n in names], images, metric), dtype=np.float64)

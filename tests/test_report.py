@@ -13,7 +13,7 @@ import pytest
 
 from fake_backend import FakeBackend
 from sycam_sygus.cli import run_search
-from sycam_sygus.ir import REAL, app, hole, var
+from sycam_sygus.ir import INT, REAL, app, hole, var
 from sycam_sygus.options import OPTIONS
 from sycam_sygus.problem import Goal, Grammar, Problem, SynthFun
 from sycam_sygus.report import acceptance, markdown
@@ -36,16 +36,16 @@ EXPECTED = {
 }
 
 
-def make_problem(path, mode="threshold", max_candidates=0):
-    w, t = hole("W", REAL), hole("T", REAL)
+def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4)):
+    t = hole("T", REAL)
     grammar = Grammar(
         (("W", REAL), ("T", REAL)),
         {"W": (t, app("*", [t, t], REAL)), "T": tuple(var(n) for n in TERMINALS)},
     )
-    synth = SynthFun("weights", tuple((n, REAL) for n in TERMINALS), REAL, grammar)
+    params = tuple((n, REAL) for n in TERMINALS) + ((("class", INT),) if by_class else ())
+    synth = SynthFun("weights", params, REAL, grammar)
     options = {name: option.default for name, option in OPTIONS.items()}
-    options.update({"images": 4, "tiers": [2, 4], "eq-images": 2, "time-limit": 60.0, "max-size": 3,
-                    "max-candidates": max_candidates})
+    options.update({"images": 4, "tiers": list(tiers), "eq-images": 2, "time-limit": 60.0, "max-size": 3})
     goal = Goal("deletion", True, mode, baseline="gradcam" if mode == "threshold" else None)
     path.write_text("; a hand-built problem (the report reads only its path)\n")
     return Problem(str(path), "SYCAM", options, synth, (goal,), {"gradcam": var("grads")})
@@ -149,3 +149,22 @@ def test_optimise_answer_starts_with_the_objective_tuple(tmp_path, capsys):
 def test_acceptance_counts_images_and_means(candidate, baseline, maximise, expected):
     v = acceptance(candidate, baseline, maximise)
     assert (v["images_at_least_as_good"], v["mean_at_least_as_good"], v["at_least_as_good"], v["accepted"]) == expected
+
+
+def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
+    # class 0 images want channel 0 (Score-CAM's), class 1 images channel 1 (Ablation-CAM's)
+    truth = np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 4)
+    tables = {"grads": np.array([[1.0, 1.0]] * 8), "gradcampp": np.array([[2.0, 1.0]] * 8),
+              "cic": np.array([[1.0, 0.0]] * 8), "abl": np.array([[0.0, 1.0]] * 8)}
+    backend = FakeBackend(tables, truth, classes=[0] * 4 + [1] * 4)
+    problem = make_problem(tmp_path / "p.sl", by_class=True, tiers=(4, 8))
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_search(problem, backend, {}, tmp_path / "out", quiet=True)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    rows = {row["method"]: row["means"] for row in report["comparison"]["rows"]}
+    assert list(rows["Grad-CAM"]) == ["deletion", "deletion (class 0)", "deletion (class 1)"]
+    assert rows["Grad-CAM"]["deletion (class 0)"] == pytest.approx(1 / math.sqrt(2))
+    assert (rows["Score-CAM"]["deletion (class 0)"], rows["Score-CAM"]["deletion (class 1)"]) == (1.0, 0.0)
+    assert (rows["Ablation-CAM"]["deletion (class 0)"], rows["Ablation-CAM"]["deletion (class 1)"]) == (0.0, 1.0)
+    assert rows["Ablation-CAM"]["deletion"] == pytest.approx(0.5)
+    assert "deletion (class 1)" in (tmp_path / "out" / "report.md").read_text()
