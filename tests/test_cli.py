@@ -1,5 +1,6 @@
 """sycam-solve's command line: exit codes, stdout carrying only the answer, located errors,
 flag overrides, Ctrl-C. The search runs on the numpy fake backend (open_backend is replaced)."""
+import io
 import json
 import os
 import signal
@@ -222,3 +223,38 @@ def test_every_flag_is_documented_in_the_readme():
     text = README.read_text()
     flags = [a for action in cli.build_parser()._actions for a in action.option_strings if a.startswith("--")]
     assert set(flags) - {"--help"} and all(flag in text for flag in flags if flag != "--help")
+
+
+def test_progress_panel_counts_what_the_solver_reports():
+    from rich.console import Console
+
+    from sycam_sygus.ir import REAL, app, var
+    from sycam_sygus.progress import Progress
+    from sycam_sygus.solver import SolveResult
+
+    stream = io.StringIO()
+    progress = Progress(stream, backend=FakeBackend(TABLES, TRUTH), time_limit=60)
+    grads, product = var("grads"), app("*", [var("grads"), var("abl")], REAL)
+    with progress:
+        progress.on_start({"tiers": [[0, 1], [0, 1, 2, 3]], "metric": "deletion", "baselines": {"gradcam": "grads"}})
+        progress.on_scored(grads, 0, [0, 1], [0.25, 0.75], True)
+        progress.on_scored(grads, 1, [0, 1, 2, 3], [0.5, 0.5, 0.5, 0.7], True)
+        for stage in ("enumerated", "enumerated", "pruned-value", "shared-map", "enumerated", "passed"):
+            progress.on_candidate(product, stage)
+        progress.on_scored(product, -1, [0], [0.9], True)  # the equivalence subset
+        progress.on_scored(product, 1000, [0, 1], [0.9, 0.9], True)  # tier 0 of the first class's search
+        progress.on_best(product, 0.9)
+        progress.on_finish(SolveResult("solved", product, product, 0.9, forwards=12, seconds=1.5))
+    panel = io.StringIO()
+    Console(file=panel, width=200).print(progress.render())
+    text = panel.getvalue()
+    assert "3 enumerated" in text
+    assert "value 1" in text and "shared-map 1" in text and "syntax 0" in text
+    assert "tier eq: 1" in text and "tier 0: 2" in text and "tier 1: 1" in text
+    assert "0.9000  (* grads abl)" in text
+    assert "gradcam" in text and "0.5500  (tier 1)" in text
+    lines = stream.getvalue().splitlines()  # not a terminal: plain lines only
+    assert lines == [
+        "sycam: searching for deletion with tiers of 2 4 images, time limit 60s",
+        "sycam: solved (mean 0.9); 3 enumerated, 2 pruned, 4 tier evaluations, 12 forwards in 1.5s",
+    ]
