@@ -57,9 +57,10 @@ def _load_torchvision(name: str) -> tuple[nn.Module, str, Normalize, tuple[int, 
         raise SygusError(
             f"unknown model '{name}'",
             path="sycam.model",
-            hint=(did_you_mean(name, known) + " " if difflib.get_close_matches(name, known, n=1) else "")
-            + "use 'builtin:cluttered-mnist', 'builtin:imagenet-photos', a torchvision "
-            "classification architecture (resnet18, vgg16, ...) or 'package.module:factory'",
+            hint=" ".join(filter(None, [
+                did_you_mean(name, known),
+                "use 'builtin:cluttered-mnist', 'builtin:imagenet-photos', a torchvision classification "
+                "architecture (resnet18, vgg16, ...) or 'package.module:factory'"])),
         )
     model = torchvision.models.get_model(name, weights=None)
     return model, default_layer(model), IMAGENET_NORMALIZE, (224, 224)

@@ -6,16 +6,13 @@ over terminal names, e.g. `"(* grads abl)"` (CAM-THEORY §2-3).
 """
 from __future__ import annotations
 
-import re
-from fractions import Fraction
 from typing import Sequence
 
 import torch
 from torch import Tensor, nn
 
-from .errors import SygusError, did_you_mean
-from .ir import BOOL, REAL, Term, app, const, var
-from .logic import COMPARISONS, CONNECTIVES, TERMINALS, WITH_NUMERAL
+from .ir import INT, REAL, Term, var
+from .logic import INT_TERMINALS, TERMINALS
 
 Normalize = tuple[Sequence[float], Sequence[float]]
 
@@ -79,61 +76,10 @@ def _evaluate(model: nn.Module, images: Tensor, expression: str, layer: str | nn
     return backend, TermValues(backend, range(count)).get(term)
 
 
-_TOKEN = re.compile(r"\s*(?:(\()|(\))|([^\s()]+))")
-_BOOL_OPS = set(COMPARISONS) | set(CONNECTIVES)
-
-
 def parse_expression(text: str) -> Term:
-    """The IR of an expression's text (terminal names as variables, decimals as constants)."""
-    tokens = _tokens(text)
-    term, position = _read(tokens, 0, text)
-    if position != len(tokens):
-        raise SygusError(f"unexpected '{tokens[position]}' after the expression", path="<expression>")
-    return term
+    """The IR of an expression's SyGuS text over terminal names (parsed and lowered by the front end)."""
+    from .lower import lower_term
+    from .parser import parse_term
 
-
-def _tokens(text: str) -> list[str]:
-    tokens, position = [], 0
-    text = text.strip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        tokens.append(match.group(0).strip())
-        position = match.end()
-    return tokens
-
-
-def _read(tokens: list[str], position: int, text: str) -> tuple[Term, int]:
-    if position >= len(tokens):
-        raise SygusError(f"expression '{text}' ends early", path="<expression>", hint="check the parentheses")
-    token = tokens[position]
-    if token == ")":
-        raise SygusError(f"unexpected ')' in '{text}'", path="<expression>")
-    if token != "(":
-        return _atom(token), position + 1
-    if position + 1 >= len(tokens) or tokens[position + 1] in "()":
-        raise SygusError(f"expected an operator after '(' in '{text}'", path="<expression>")
-    op = tokens[position + 1]
-    position += 2
-    args = []
-    while position < len(tokens) and tokens[position] != ")":
-        arg, position = _read(tokens, position, text)
-        args.append(arg)
-    if position >= len(tokens):
-        raise SygusError(f"expression '{text}' ends early", path="<expression>", hint="check the parentheses")
-    if op == "-" and len(args) == 1 and args[0].op == "const":
-        return const(-args[0].param, REAL), position + 1
-    if op in WITH_NUMERAL:
-        if len(args) != 2 or args[1].op != "const" or args[1].param.denominator != 1 or args[1].param < 1:
-            raise SygusError(f"'({op} x n)' needs a numeral n >= 1", path="<expression>")
-        return app(op, (args[0],), REAL, int(args[1].param)), position + 1
-    return app(op, args, BOOL if op in _BOOL_OPS else REAL), position + 1
-
-
-def _atom(token: str) -> Term:
-    try:
-        return const(Fraction(token), REAL)
-    except ValueError:
-        pass
-    if token not in TERMINALS:
-        raise SygusError(f"unknown terminal '{token}'", path="<expression>", hint=did_you_mean(token, TERMINALS))
-    return var(token, REAL)
+    scope = {name: var(name, INT if name in INT_TERMINALS else REAL) for name in TERMINALS}
+    return lower_term(parse_term(text), scope, path="<expression>")

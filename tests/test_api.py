@@ -110,15 +110,29 @@ def test_default_layer_of_a_torchvision_model():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("(* grads gradz)", "unknown terminal 'gradz'"),
-    ("(* grads act", "ends early"),
-    ("(* grads act))", "unexpected"),
-    ("(pow grads 0)", "numeral n >= 1"),
-    ("()", "expected an operator"),
+    ("(* grads gradz)", "undeclared symbol 'gradz'"),
+    ("(* grads act", "unbalanced '\\('"),
+    ("(* grads act))", "unbalanced '\\)'"),
+    ("()", "unexpected '\\)'"),
 ])
 def test_bad_expressions_are_clear_errors(text, message):
     with pytest.raises(SygusError, match=message):
         parse_expression(text)
+
+
+def test_a_zero_power_is_refused_when_evaluated(setup):
+    model, _, images = setup
+    with pytest.raises(ValueError, match="numeral >= 1"):
+        sycam_sygus.explain(model, images, "(pow grads 0)", layer="features")
+
+
+def test_class_case_split(setup):
+    model, _, images = setup
+    targets = [0, 2, 2]
+    split = sycam_sygus.explain(model, images, "(ite (= class 2) act grads)", layer="features", targets=targets)
+    act = sycam_sygus.explain(model, images, "act", layer="features", targets=targets)
+    grads = sycam_sygus.explain(model, images, "grads", layer="features", targets=targets)
+    torch.testing.assert_close(split, torch.stack([grads[0], act[1], act[2]]))
 
 
 def test_expression_reader_builds_ir():
