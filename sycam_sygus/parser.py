@@ -484,8 +484,7 @@ class _AstBuilder(Transformer):
         if isinstance(children[0], Token):
             return (_name(children[0]),)
         written = children[0]
-        parts = (written, *written.params)
-        if written.indices or not all(_is_plain_sort(part) for part in parts):
+        if written.indices or not all(_is_plain_sort(param) for param in written.params):
             return self._raise("sort parameters must be plain symbols", written.pos,
                                "write (define-sort Name (u1 u2) sort)")
         return (written.name, *(part.name for part in written.params))
