@@ -154,11 +154,15 @@ def run_search(
     finally:
         if log:
             log.close()
+    for warning in result.warnings:  # the search's own (tiers clipped, goals ignored), even when quiet
+        print(f"{problem.path}: warning: {warning}", file=sys.stderr)
     answer = result.answer
     print(format_answer(problem.synth, result.status, answer, objective_values(problem, backend, result, answer)),
           flush=True)
     if report_dir is not None:
-        with _stop_on_interrupt(threading.Event(), progress):  # the answer is out; Ctrl-C now just quits
+        answered = threading.Event()
+        answered.set()  # the answer is out: a Ctrl-C while the report is written quits at once
+        with _stop_on_interrupt(answered, progress):
             _write_reports(problem, backend, result, answer, recorder, overrides, report_dir)
         progress.note(f"sycam: report written to {report_dir}")
     return EXIT_OK

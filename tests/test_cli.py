@@ -258,3 +258,10 @@ def test_progress_panel_counts_what_the_solver_reports():
         "sycam: searching for deletion with tiers of 2 4 images, time limit 60s",
         "sycam: solved (mean 0.9); 3 enumerated, 2 pruned, 4 tier evaluations, 12 forwards in 1.5s",
     ]
+
+
+def test_search_warnings_reach_stderr_even_when_quiet(problem_file, fake_backend, capsys):
+    assert cli.main([str(problem_file), "--tiers", "2 50", "--quiet"]) == 0  # only 6 images exist
+    captured = capsys.readouterr()
+    assert captured.out.startswith("(\n  (define-fun weights")
+    assert f"{problem_file}: warning: tier of 50 images clipped to the 6 available" in captured.err

@@ -1,0 +1,164 @@
+"""`sycam-solve` as a user runs it, on the built-in model and data (small image counts via flags).
+
+1. grammars/quickstart.sl answers; the answer re-parses, the grammar derives it, and the report
+   shows it at least as good as Grad-CAM under the acceptance rule.
+2. A run cut short by --max-candidates and resumed with a larger budget scores nothing twice
+   and answers exactly what an uninterrupted run with that budget answers.
+3. Ctrl-C mid-search answers with the best so far and still writes the report.
+"""
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sycam_sygus.answer import derivable
+from sycam_sygus.ast import DefineFun
+from sycam_sygus.ir import var
+from sycam_sygus.lower import load_problem, lower_term
+from sycam_sygus.parser import parse_text
+from sycam_sygus.runlog import read_log
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = ROOT / "grammars" / "quickstart.sl"
+SMALL = ["--images", "16", "--tiers", "6 16"]  # few images keep each run to seconds
+
+
+def sycam_solve(*args, timeout=240, **kwargs):
+    """Run the CLI as a user would, in a fresh process with one torch thread."""
+    return subprocess.run([sys.executable, "-m", "sycam_sygus.cli", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env=_env(), **kwargs)
+
+
+def _env():
+    import os
+
+    return {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def answer_define_fun(stdout: str) -> DefineFun:
+    """The define-fun of a solved answer, parsed by the front end (`(` define-fun `)` block)."""
+    lines = stdout.strip().splitlines()
+    assert lines[0] == "(" and lines[-1] == ")", stdout
+    script = parse_text("(set-logic SYCAM)\n" + "\n".join(line for line in lines[1:-1] if "define-fun" in line))
+    (define_fun,) = [c for c in script.commands if isinstance(c, DefineFun)]
+    return define_fun
+
+
+@pytest.fixture(scope="module")
+def quickstart_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quickstart")
+    done = sycam_solve(QUICKSTART, "--report", folder / "report", "--quiet", *SMALL)
+    return done, folder
+
+
+def test_quickstart_answers_on_stdout_only(quickstart_run):
+    done, folder = quickstart_run
+    assert done.returncode == 0, done.stderr
+    report = json.loads((folder / "report" / "report.json").read_text())
+    assert report["status"] == "solved" and not report["interrupted"]
+    assert "Traceback" not in done.stderr
+    define_fun = answer_define_fun(done.stdout)
+    problem = load_problem(str(QUICKSTART))
+    assert define_fun.name == problem.synth.name
+    assert define_fun.params == problem.synth.params  # identical to the synth-fun's
+
+
+def test_quickstart_answer_reparses_and_the_grammar_derives_it(quickstart_run, tmp_path):
+    done, _ = quickstart_run
+    answer_file = tmp_path / "answer.sl"
+    answer_file.write_text("(set-logic SYCAM)\n" + done.stdout.strip()[1:-1].strip() + "\n")
+    reparsed = sycam_solve(answer_file, "--parse-only")
+    assert reparsed.returncode == 0, reparsed.stderr
+    assert parse_text(reparsed.stdout) == parse_text(answer_file.read_text())
+    problem = load_problem(str(QUICKSTART))
+    scope = {name: var(name, sort) for name, sort in problem.synth.params}
+    term = lower_term(answer_define_fun(done.stdout).body, scope)
+    assert derivable(term, problem.synth.grammar)
+
+
+def test_quickstart_report_shows_the_answer_at_least_as_good_as_grad_cam(quickstart_run):
+    _, folder = quickstart_run
+    report = json.loads((folder / "report" / "report.json").read_text())
+    goal = report["goals"][0]
+    rows = {row["method"]: row for row in report["comparison"]["rows"]}
+    answer = np.array(rows["sycam answer"]["per_image"][goal["metric"]])
+    gradcam = np.array(rows["Grad-CAM"]["per_image"][goal["metric"]])
+    sign = 1 if goal["maximise"] else -1
+    assert 2 * np.sum(sign * answer >= sign * gradcam) >= len(answer)  # on at least half the images
+    assert sign * answer.mean() >= sign * gradcam.mean()  # and on the mean
+    assert report["comparison"]["acceptance_of_answer"][goal["metric"]]["Grad-CAM"]["at_least_as_good"]
+    markdown = (folder / "report" / "report.md").read_text()
+    assert "| Grad-CAM |" in markdown and "| **sycam answer** |" in markdown
+    assert (folder / "report" / "heatmaps.png").stat().st_size > 0
+
+
+def optimise_variant(folder: Path) -> Path:
+    """quickstart.sl with its goal as an objective, so a search runs until its budget ends."""
+    problem = load_problem(str(QUICKSTART))
+    goal = problem.goals[0]
+    text = QUICKSTART.read_text()
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(("(constraint", "(check-synth"))]
+    oracle = next(line.split()[1] for line in lines if line.lstrip().startswith("(declare-oracle-fun"))
+    lines.append(f"(optimize-synth ((! ({oracle} {problem.synth.name}) {':max' if goal.maximise else ':min'})))")
+    lines.append("(check-synth)")
+    path = folder / "optimise.sl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_resumed_run_scores_nothing_twice_and_answers_like_an_uninterrupted_one(tmp_path):
+    problem_file = optimise_variant(tmp_path)
+    common = [*SMALL, "--seed", "1", "--quiet"]
+    cut = sycam_solve(problem_file, "--report", tmp_path / "d", "--max-candidates", "3", *common)
+    assert cut.returncode == 0, cut.stderr
+    _, first = read_log(tmp_path / "d" / "candidates.jsonl")
+    resumed = sycam_solve(problem_file, "--report", tmp_path / "d", "--resume", "--max-candidates", "8", *common)
+    assert resumed.returncode == 0, resumed.stderr
+    straight = sycam_solve(problem_file, "--report", tmp_path / "s", "--max-candidates", "8", *common)
+    assert straight.returncode == 0, straight.stderr
+
+    assert resumed.stdout == straight.stdout  # same answer and objective value
+    _, logged = read_log(tmp_path / "d" / "candidates.jsonl")
+    keys = [(r.term, r.tier) for r in logged]
+    assert len(keys) == len(set(keys))  # nothing logged (so nothing scored) twice
+    assert logged[: len(first)] == first  # the first run's lines are kept as they were
+    _, uninterrupted = read_log(tmp_path / "s" / "candidates.jsonl")
+    assert {(r.term, r.tier): r.scores for r in logged} == {(r.term, r.tier): r.scores for r in uninterrupted}
+    replayed = json.loads((tmp_path / "d" / "report.json").read_text())
+    fresh = json.loads((tmp_path / "s" / "report.json").read_text())
+    assert replayed["counts"]["known-scores"] > 0
+    assert replayed["forwards"] < fresh["forwards"]  # the logged scores cost no model calls
+
+
+def test_ctrl_c_answers_with_the_best_so_far_and_writes_the_report(tmp_path):
+    problem_file = optimise_variant(tmp_path)
+    log = tmp_path / "r" / "candidates.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sycam_sygus.cli", str(problem_file), "--report", str(tmp_path / "r"),
+         *SMALL, "--time-limit", "600", "--max-size", "9"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env(),
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not (log.exists() and len(log.read_text().splitlines()) >= 6):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no candidates were scored"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr and "stopping" in stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["interrupted"] is True
+    if report["status"] == "solved":
+        assert answer_define_fun(stdout).body is not None and report["answer"] in stdout
+    else:
+        assert stdout.strip() == report["status"]
