@@ -26,6 +26,7 @@ from .ir import Term
 from .lower import problem_from_script
 from .options import OPTIONS
 from .parser import parse_file
+from .printer import print_script
 from .problem import Problem
 from .progress import Progress
 from .report import ANSWER_ROW, CLASSIC_METHODS, Recorder, build_report, compare_methods, comparison_images, write_report
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.parse_only:
             return _print_parsed(args)
-        return _solve(args, source)
+        return _solve(args)
     except (SygusError, RunlogError) as err:
         print(_render(err, args.file, source), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -89,8 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_parsed(args: argparse.Namespace) -> int:
-    from .printer import print_script
-
     script = parse_file(args.file, strict=args.strict)
     for warning in script.warnings:
         print(warning, file=sys.stderr)  # already located: `FILE:LINE:COL: warning: ...`
@@ -98,7 +97,7 @@ def _print_parsed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _solve(args: argparse.Namespace, source: str) -> int:
+def _solve(args: argparse.Namespace) -> int:
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     for warning in problem.warnings:
