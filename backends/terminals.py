@@ -9,6 +9,7 @@ from torch import Tensor
 from sycam_sygus.errors import SygusError, did_you_mean
 from sycam_sygus.logic import TERMINALS
 
+from .cam import normalize_maps
 from .models import Classifier
 
 GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
@@ -56,29 +57,30 @@ def gradient_terminal(name: str, acts: Tensor, grads: Tensor) -> Tensor:
 
 def normalized_upsample(acts: Tensor, size: tuple[int, int]) -> Tensor:
     """`H^k`: each channel bilinearly upsampled to `size`, min-max normalised (constant -> 0)."""
-    up = torch.nn.functional.interpolate(acts, size=size, mode="bilinear", align_corners=False)
-    low = up.amin(dim=(2, 3), keepdim=True)
-    span = up.amax(dim=(2, 3), keepdim=True) - low
-    return torch.where(span > 0, (up - low) / torch.where(span > 0, span, torch.ones_like(span)),
-                       torch.zeros_like(up))
+    return normalize_maps(torch.nn.functional.interpolate(acts, size=size, mode="bilinear", align_corners=False))
 
 
 @torch.no_grad()
 def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor) -> Tensor:
-    """cic: `p_c(x ⊙ H^k) − p_c(black)`, the K masked images of all images batched together."""
+    """cic: `p_c(x ⊙ H^k) − p_c(black)`, the K masked images of all images batched together.
+
+    A constant channel has `H^k = 0`, so its masked image *is* the black baseline and its value
+    is exactly 0: those channels cost no model call.
+    """
     count, channels = acts.shape[:2]
     device = classifier.device
     targets = targets.to(device)
     pixels = pixels.to(device)
     black = classifier.logits(torch.zeros_like(pixels[:1])).softmax(dim=1)[0]
     size = tuple(pixels.shape[-2:])
-    pairs = torch.arange(count * channels, device=device)
-    scores = []
-    for chunk in pairs.split(classifier.batch_size):
+    flat = acts.flatten(2)
+    varying = (flat.amax(dim=2) > flat.amin(dim=2)).flatten().nonzero().squeeze(1)
+    values = torch.zeros(count * channels, device=device)
+    for chunk in varying.split(classifier.batch_size):
         image, channel = chunk // channels, chunk % channels
         masks = normalized_upsample(acts[image, channel].unsqueeze(1), size)
-        scores.append(classifier.probs(pixels[image] * masks, targets[image]))
-    return torch.cat(scores).view(count, channels) - black[targets].unsqueeze(1)
+        values[chunk] = classifier.probs(pixels[image] * masks, targets[image]) - black[targets[image]]
+    return values.view(count, channels)
 
 
 def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, probe: LayerProbe) -> Tensor:

@@ -121,6 +121,29 @@ def test_cic_matches_a_loop_over_channels_and_images():
                                rtol=1e-5, atol=1e-6)
 
 
+def test_cic_of_a_dead_channel_is_zero_without_a_model_call():
+    torch.manual_seed(7)
+    model = GapNet().eval()
+    with torch.no_grad():
+        model.features[3].bias[4] = -1e4  # channel 4 is 0 after the ReLU on every image
+    pixels = torch.rand(2, 3, 8, 8)
+    backend = backend_for(model, "features", pixels)
+    with torch.no_grad():
+        acts = model.features(pixels)
+    targets = torch.tensor(backend.target_classes([0, 1]))
+    before = backend.forwards
+    backend.activations([0, 1])
+    probe_cost = backend.forwards - before
+    before = backend.forwards
+    values = backend.terminal("cic", [0, 1])
+    assert (values[:, 4] == 0).all()
+    live = acts.flatten(2).amax(dim=2) > acts.flatten(2).amin(dim=2)
+    assert not live[:, 4].any()
+    assert backend.forwards - before == 1 + int(live.sum())  # black baseline + the live channels only
+    torch.testing.assert_close(values, reference_cic(model, pixels, targets, acts), rtol=1e-5, atol=1e-6)
+    assert probe_cost == 2
+
+
 @pytest.mark.parametrize("layer", ["features", "features.7", "features[-1]"])
 def test_ablation_fast_path_equals_full_rerun(layer):
     torch.manual_seed(3)
