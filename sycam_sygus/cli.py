@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -181,10 +182,10 @@ def objective_values(problem: Problem, backend: Backend, result: SolveResult, an
 
 def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None,
                    recorder: Recorder, overrides: dict[str, object], folder: Path) -> None:
-    from .figures import FIGURE_NAME, draw_heatmaps
+    from .figures import FIGURE_NAME, draw_heatmaps  # matplotlib only when a report is asked for
 
     images = comparison_images(problem, backend, recorder)
-    forwards_before = backend.forwards
+    forwards_before, began = backend.forwards, time.monotonic()
     rows = compare_methods(problem, backend, answer, images)
     shown = images[:FIGURE_IMAGES]
     methods = [(name, backend.terminal(terminal, shown)) for name, terminal in CLASSIC_METHODS.items()]
@@ -192,7 +193,8 @@ def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answ
         methods.append((ANSWER_ROW, TermValues(backend, shown).get(answer)))
     draw_heatmaps(folder / FIGURE_NAME, backend, methods, shown)
     settings = {"options": problem.options, "flags": overrides}
-    report = build_report(problem, backend, result, recorder, rows, images, settings, backend.forwards - forwards_before)
+    report = build_report(problem, backend, result, recorder, rows, images, settings,
+                          backend.forwards - forwards_before, time.monotonic() - began)
     write_report(folder, report, FIGURE_NAME)
 
 

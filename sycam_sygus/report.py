@@ -136,6 +136,7 @@ def build_report(
     images: Sequence[int],
     settings: dict,
     comparison_forwards: int,
+    comparison_seconds: float,
 ) -> dict:
     """Everything about the run as one JSON-ready dict."""
     answer_row = next((r for r in rows if r.method == ANSWER_ROW), None)
@@ -163,6 +164,7 @@ def build_report(
             "acceptance_of_answer": verdicts,
         },
         "comparison_forwards": comparison_forwards,
+        "timings": {"search_seconds": result.seconds, "comparison_seconds": comparison_seconds},
         "counts": result.counts,
         "forwards": result.forwards,
         "seconds": result.seconds,
@@ -204,7 +206,8 @@ def markdown(report: dict, figure: str | None = None) -> str:
             )
     lines += [
         "",
-        f"Scoring the classic methods for this table cost {report['comparison_forwards']} extra image forwards.",
+        f"Scoring the classic methods for this table (and the figure) cost {report['comparison_forwards']} extra "
+        f"image forwards and {report['timings']['comparison_seconds']:.1f}s.",
         "",
         "## Search",
         "",
