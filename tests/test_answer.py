@@ -2,9 +2,12 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sycam_sygus.answer import define_fun, derivable, format_answer
-from sycam_sygus.ast import Sort
+from sycam_sygus.ast import DefineFun, Literal, Sort
+from sycam_sygus.parser import parse_text
 from sycam_sygus.ir import INT, REAL, app, const, hole, var
 from sycam_sygus.problem import Grammar, SynthFun
 
@@ -75,3 +78,32 @@ def test_bad_status_or_missing_term_is_refused():
 )
 def test_derivable_follows_the_grammar(term, expected):
     assert derivable(term, GRAMMAR) is expected
+
+
+TERMINAL_NAMES = st.sampled_from(["grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl"])
+
+
+@given(st.lists(TERMINAL_NAMES, min_size=1, max_size=7, unique=True), st.booleans(),
+       st.lists(st.floats(-1e6, 1e6, allow_nan=False), max_size=3))
+@settings(max_examples=60, deadline=None)
+def test_printed_answers_parse_back_with_the_synth_funs_parameters(names, with_class, objectives):
+    params = tuple((n, REAL) for n in names) + ((("class", INT),) if with_class else ())
+    synth = SynthFun("weights", params, REAL, GRAMMAR)
+    body = app("*", [var(names[0]), const(Fraction(-1, 4))], REAL)
+    text = format_answer(synth, "solved", body, objectives or None)
+    lines = text.splitlines()
+    script = parse_text("(set-logic SYCAM)\n" + lines[-2])
+    (define_fun,) = [c for c in script.commands if isinstance(c, DefineFun)]
+    assert define_fun.name == "weights" and define_fun.params == params and define_fun.sort == REAL
+    if objectives:  # the value tuple reads back as the exact values
+        tuple_term = parse_text(f"(set-logic SYCAM)\n(define-fun v () Real (+ {lines[1].strip()[1:-1]} 0.0))")
+        printed = tuple_term.commands[1].body.args[:-1]
+        assert [exact_value(t) for t in printed] == [Fraction(repr(v)) for v in objectives]
+
+
+def exact_value(term):
+    """A v2.1 Real literal term's value: `2.5`, `(- 2.5)`, `(/ 1.0 3.0)`."""
+    if isinstance(term, Literal):
+        return Fraction(term.text)
+    head, args = term.head.symbol, [exact_value(a) for a in term.args]
+    return -args[0] if head == "-" else args[0] / args[1]
