@@ -197,10 +197,13 @@ def markdown(report: dict, figure: str | None = None) -> str:
         name = f"**{row['method']}**" if row["method"] == ANSWER_ROW else row["method"]
         cells = " | ".join(_number(row["means"][c]) for c in columns)
         lines.append(f"| {name} | `{row['expression']}` | {cells} |")
-    for metric, verdicts in report["comparison"]["acceptance_of_answer"].items():
+    verdicts_by_metric = report["comparison"]["acceptance_of_answer"]
+    if verdicts_by_metric:
+        lines.append("")
+    for metric, verdicts in verdicts_by_metric.items():
         for method, v in verdicts.items():
             lines.append(
-                f"\n- {metric}: answer vs {method}: at least as good on {v['images_at_least_as_good']}/{v['images']} "
+                f"- {metric}: answer vs {method}: at least as good on {v['images_at_least_as_good']}/{v['images']} "
                 f"images, mean {'at least as good' if v['mean_at_least_as_good'] else 'worse'}; "
                 f"acceptance rule (mean strictly better): {'passes' if v['accepted'] else 'does not pass'}"
             )
