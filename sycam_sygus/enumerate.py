@@ -140,10 +140,14 @@ class Enumerator:
         self.canonical = canonical
         self.on_syntax_duplicate = on_syntax_duplicate
         self.exhausted = False
-        self.sort_of = dict(grammar.nonterminals)
         self._params = [var(name, sort) for name, sort in params]
-        self._bank: dict[str, dict[int, list[Term]]] = {nt: {} for nt, _ in grammar.nonterminals}
+        # per non-terminal and size, the banked terms in order (a dict: O(1) removal on reject)
+        self._bank: dict[str, dict[int, dict[Term, None]]] = {nt: {} for nt, _ in grammar.nonterminals}
         self._seen: dict[str, set[Hashable]] = {nt: set() for nt, _ in grammar.nonterminals}
+        self._min_growth = min(
+            (p.size - 1 for templates in grammar.productions.values() for p in templates if p.op not in SLOT_OPS and slots(p)),
+            default=max_size,
+        )  # the least a term grows by when it fills a slot of a non-unit production
         self._templates = {nt: [(p, slots(p)) for p in grammar.productions.get(nt, ())] for nt, _ in grammar.nonterminals}
 
     def bank(self, nonterminal: str, size: int) -> list[Term]:
@@ -158,9 +162,7 @@ class Enumerator:
 
     def reject(self, term: Term, nonterminal: str) -> None:
         """`term` duplicates an earlier term of `nonterminal`: drop it from that bank."""
-        level = self._bank[nonterminal].get(term.size, [])
-        if term in level:
-            level.remove(term)
+        self._bank[nonterminal].get(term.size, {}).pop(term, None)
         if self.values is not None and not any(term in b.get(term.size, ()) for b in self._bank.values()):
             self.values.forget(term)
 
@@ -197,8 +199,10 @@ class Enumerator:
                 self.on_syntax_duplicate(term, nt)
             return
         self._seen[nt].add(key)
-        self._bank[nt].setdefault(size, []).append(term)
+        self._bank[nt].setdefault(size, {})[term] = None
         yield Enumerated(term, nt, size)
+        if self.values is not None and size + self._min_growth > self.max_size:
+            self.values.forget(term)  # too big to be a child within max_size: free its weights
 
     def _instances(self, template: Term, template_slots: list[Term], size: int) -> Iterator[Term]:
         fixed = template.size - len(template_slots)
