@@ -70,6 +70,10 @@ class TermValues:
                 self._remember(node, local[node])
         return local[term]
 
+    def __len__(self) -> int:
+        """How many values are cached."""
+        return len(self._memo)
+
     def forget(self, term: Term) -> None:
         """Drop a term's cached value (it will be recomputed if asked again)."""
         self._memo.pop(term, None)
@@ -133,13 +137,16 @@ class Enumerator:
         values: TermValues | None = None,
         canonical: Callable[[Term], Hashable] = canonical_key,
         on_syntax_duplicate: Callable[[Term, str], None] | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
     ):
         self.grammar = grammar
         self.max_size = max_size
         self.values = values
         self.canonical = canonical
         self.on_syntax_duplicate = on_syntax_duplicate
+        self.should_stop = should_stop  # polled between terms, so long runs of duplicates stop too
         self.exhausted = False
+        self.stopped = False
         self._params = [var(name, sort) for name, sort in params]
         # per non-terminal and size, the banked terms in order (a dict: O(1) removal on reject)
         self._bank: dict[str, dict[int, dict[Term, None]]] = {nt: {} for nt, _ in grammar.nonterminals}
@@ -169,6 +176,8 @@ class Enumerator:
     def __iter__(self) -> Iterator[Enumerated]:
         for size in range(1, self.max_size + 1):
             yield from self._terms_of_size(size)
+            if self.stopped:
+                return
             if self._largest_buildable() <= size:
                 self.exhausted = True
                 return
@@ -181,6 +190,9 @@ class Enumerator:
                     units.append((nt, str(template.param)))
                     continue
                 for term in self._instances(template, template_slots, size):
+                    if self.should_stop():
+                        self.stopped = True
+                        return
                     yield from self._offer(term, nt, size)
         # Unit productions (N -> M) copy M's terms of this size, which must be final first.
         changed = True

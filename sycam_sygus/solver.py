@@ -69,7 +69,7 @@ class SolveResult:
 
 
 SCOPE_STRIDE = 1000  # tier index = SCOPE_STRIDE * scope + tier; scope 0 = all images
-TIER_MEMO = 256  # weights kept per tier chunk (least recently used go first)
+TIER_MEMO = 128  # weights kept per tier chunk (least recently used go first)
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,7 @@ class Search:
             self.budget.max_size,
             values=TermValues(self.backend, self.eq_images),
             on_syntax_duplicate=lambda term, nt: self._syntax_duplicate(term, nt == start),
+            should_stop=lambda: self.stop.is_set() or time.monotonic() > deadline,
         )
         equivalence = EquivalenceOracle(
             self.backend, enumerator, self.eq_images, self.goal.metric, self.levels, start, self.score_subset
@@ -247,6 +248,9 @@ class Search:
                     break
         except KeyboardInterrupt:
             interrupted = True
+        if enumerator.stopped:
+            interrupted = interrupted or self.stop.is_set()
+            cut = not interrupted
         self.counts.update(equivalence.counts)
         exhausted = enumerator.exhausted and not (interrupted or cut)
         status = "solved" if best else "infeasible" if exhausted else "fail"

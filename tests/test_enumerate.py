@@ -126,3 +126,26 @@ def test_unit_cycles_terminate():
     enum = Enumerator(g, [], 4)
     assert [(i.nonterminal, to_sygus(i.term)) for i in enum] == [("V", "x"), ("W", "x")]
     assert enum.exhausted
+
+
+def test_weights_of_terms_too_big_to_be_children_are_freed():
+    # with (+ W W) a child grows by at least 2, so only sizes <= max_size - 2 stay cached
+    backend = FakeBackend({"x": np.array([[1.0, 2.0]]), "y": np.array([[3.0, 5.0]])}, np.ones((1, 2)))
+    values = TermValues(backend, [0])
+    enum = Enumerator(grammar(W=(X, Y, plus(W, W))), [], 5, values=values)
+    for item in enum:
+        enum.value(item.term)
+    assert len(values) == 2 + 3  # x, y and the three sums of size 3
+
+
+def test_should_stop_ends_even_a_run_of_duplicates():
+    polls = []
+
+    def stop_after_ten():
+        polls.append(1)
+        return len(polls) > 10
+
+    enum = Enumerator(grammar(W=(X, Y, plus(W, W))), [], 30, should_stop=stop_after_ten)
+    got = list(enum)
+    assert enum.stopped and not enum.exhausted
+    assert len(polls) == 11 and len(got) <= 10

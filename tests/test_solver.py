@@ -242,3 +242,9 @@ def test_same_seed_same_run_and_bad_goals_are_sygus_errors():
               backend)
     with pytest.raises(SygusError, match="equivalence"):
         solve(make_problem(productions, equivalence="value mapp"), backend)
+
+
+def test_a_spent_time_budget_is_fail_before_any_candidate():
+    backend, productions = published_setup()
+    result = solve(make_problem(productions, params=("grads", "cic", "abl"), tiers=[24], time_limit=0.0), backend)
+    assert result.status == "fail" and result.counts.get("scored", 0) == 0 and not result.interrupted
