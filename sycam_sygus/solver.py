@@ -67,7 +67,6 @@ class SolveResult:
     warnings: list[str] = field(default_factory=list)
 
 
-
 SCOPE_STRIDE = 1000  # tier index = SCOPE_STRIDE * scope + tier; scope 0 = all images
 TIER_MEMO = 128  # weights kept per tier chunk (least recently used go first)
 
