@@ -35,7 +35,7 @@ def print_sort(sort: Sort) -> str:
     head = _indexed(sort.name, sort.indices) if sort.indices else _symbol(sort.name)
     if not sort.params:
         return head
-    return f"({head} {' '.join(print_sort(param) for param in sort.params)})"
+    return f"({head} {' '.join(map(print_sort, sort.params))})"
 
 
 def print_term(term) -> str:
@@ -50,7 +50,8 @@ def print_term(term) -> str:
             head = f"(as {head} {print_sort(term.qualifier)})"
             if not term.args:
                 return head
-        return f"({head} {' '.join(print_term(arg) for arg in term.args)})"
+        # map, not a generator, keeps deep terms at one Python frame per level
+        return f"({head} {' '.join(map(print_term, term.args))})"
     if isinstance(term, Annotated):
         return f"(! {print_term(term.term)} {_attributes(term.attributes)})"
     if isinstance(term, Let):

@@ -11,6 +11,7 @@ from sycam_sygus.ast import (
 )
 from sycam_sygus.errors import SygusError
 from sycam_sygus.parser import parse_file, parse_term, parse_text
+from sycam_sygus.printer import print_term
 
 INT, REAL, BOOL = Sort("Int"), Sort("Real"), Sort("Bool")
 
@@ -461,7 +462,12 @@ def test_unreadable_file_is_a_sygus_error(tmp_path):
 
 
 def test_absurd_nesting_is_a_located_error():
-    depth = 1000
-    error = error_of("(constraint " + "(f " * depth + "x" + ")" * depth + ")")
-    assert error.message.startswith("nesting deeper than")
-    assert error.pos.line == 1
+    error = error_of("(constraint\n" + "(f " * 1000 + "x" + ")" * 1000 + ")")
+    # the 201st "(" is the 200th "(f" of line 2: column 3 * 199 + 1
+    assert (error.pos, error.message) == (Pos(2, 598), "nesting deeper than 200 parentheses")
+
+
+def test_deep_but_allowed_nesting_round_trips():
+    depth = 199
+    term = parse_term("(f " * depth + "x" + ")" * depth)
+    assert parse_term(print_term(term)) == term
