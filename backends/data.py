@@ -33,15 +33,11 @@ class ImageSet:
                         None if self.masks is None else self.masks[order],
                         [self.names[i] for i in order.tolist()], [self.sizes[i] for i in order.tolist()])
 
-    def mask_usable(self) -> Tensor:
-        """Which images have a non-empty mask (all False without masks)."""
-        if self.masks is None:
-            return torch.zeros(len(self.names), dtype=torch.bool)
-        return self.masks.flatten(1).any(dim=1)
 
 
 def load_images(data: str, masks: str, size: tuple[int, int], count: int, seed: int) -> ImageSet:
-    """The `data`/`masks` options as an ImageSet: a seeded subset of `count` images (all if fewer)."""
+    """The `data`/`masks` options as an ImageSet: a seeded subset of `count` images (all if fewer),
+    less those whose mask is empty."""
     if data.startswith("builtin:"):
         from . import builtin
 
@@ -55,10 +51,13 @@ def load_images(data: str, masks: str, size: tuple[int, int], count: int, seed: 
         images = read_image_folder(Path(data), size, count, seed)
         if masks:
             images.masks = read_masks(Path(masks), images, size)
-    empty = int((~images.mask_usable()).sum()) if images.masks is not None else 0
-    if empty:
-        warnings.warn(f"{empty} image(s) have an empty mask; they are left out of mask metrics",
-                      stacklevel=2)
+    if images.masks is not None:
+        usable = images.masks.flatten(1).any(dim=1)
+        if not usable.all():
+            # A metric over an empty mask is undefined; a NaN there would poison every tier mean.
+            warnings.warn(f"{int((~usable).sum())} image(s) have an empty mask and are left out",
+                          stacklevel=2)
+            images = images.subset(usable.nonzero().squeeze(1))
     return images
 
 

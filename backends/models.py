@@ -307,6 +307,7 @@ class Classifier:
         otherwise re-runs the whole model with the ablated activations substituted by a hook.
         """
         targets = targets.to(self.device)
+        pixels = pixels.to(self.device)
         count, channels = acts.shape[:2]
         use_tail = self._tail is not None and self._tail_matches(acts, clean_logits)
         pairs = torch.arange(count * channels, device=self.device)
@@ -321,7 +322,7 @@ class Classifier:
                 logits = self._tail(ablated)
             else:
                 with self._layer_hook(substitute=ablated):
-                    logits = self._run(pixels[image.cpu()] if pixels.device != self.device else pixels[image])
+                    logits = self._run(pixels[image])
             out.append(logits.gather(1, targets[image].view(-1, 1)).squeeze(1))
         return torch.cat(out).view(count, channels)
 

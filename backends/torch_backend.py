@@ -123,10 +123,7 @@ class TorchBackend:
         return keys
 
     def score(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> np.ndarray:
-        """Per-image metric values `[C, I]` (float64); NaN/inf weights score the worst value.
-
-        Mask metrics give NaN on images whose mask is empty (they are left out of those metrics).
-        """
+        """Per-image metric values `[C, I]` (float64); NaN/inf weights score the worst value."""
         return self.score_tensor(weights, images, metric).cpu().numpy()
 
     def score_tensor(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> Tensor:
@@ -140,11 +137,7 @@ class TorchBackend:
         for chunk in self._candidate_chunks(weights, len(index)):
             s_fm, s = self.saliency(chunk, images)
             rows.append(self._metrics().score(metric, index.cpu(), s_fm, s).cpu().to(torch.float64))
-        values = torch.cat(rows) if rows else torch.zeros(0, len(index), dtype=torch.float64)
-        if METRICS[metric].needs_masks:
-            usable = self.masks[index].flatten(1).any(dim=1).cpu()
-            values = torch.where(usable, values, torch.full_like(values, float("nan")))
-        return values
+        return torch.cat(rows) if rows else torch.zeros(0, len(index), dtype=torch.float64)
 
     def maps(self, weights: Sequence[Tensor], images: Sequence[int]) -> np.ndarray:
         """Saliency maps `[C, I, H, W]` in [0, 1] (for figures)."""
@@ -222,10 +215,11 @@ class TorchBackend:
             self._memo[kind] = (torch.zeros((self.images(), *values.shape[1:]), dtype=values.dtype, device=self.device),
                                 torch.zeros(self.images(), dtype=torch.bool, device=self.device))
         memo, known = self._memo[kind]
+        new = ~known[index]  # a probe also returns kinds already known for some images
         memo[index] = values.to(self.device)
         known[index] = True
         if store and self.cache is not None:
-            for i, value in zip(index.tolist(), values):
+            for i, value in zip(index[new].tolist(), values[new]):
                 self.cache.store(self._key(kind, i), value)
 
     def _key(self, kind: str, image: int) -> str:
