@@ -64,6 +64,9 @@ _WARNING_TEXT = {
 
 _NEGATIVE_NUMBER = re.compile(r"-(0|[1-9][0-9]*)(\.[0-9]+)?")
 _TOKEN_AT = re.compile(r'[^\s()";|]*')
+# What matters for bracket matching: comments, strings and quoted symbols (skipped whole),
+# parentheses, and a quote or bar that is never closed.
+_BRACKET_LEXEMES = re.compile(r';[^\n]*|"(?:[^"]|"")*"|\|[^|]*\||[()"|]')
 # Deeper terms would exhaust Python's recursion limit in code that walks the AST (dataclass
 # equality fails near 250 levels); the benchmark library stays below 40.
 _MAX_NESTING = 200
@@ -135,7 +138,7 @@ def _located_error(error: LarkError, text: str, path: str) -> SygusError:
 def _bracket_error(text: str, path: str) -> SygusError | None:
     """The first stray `)`, unclosed `(`, or unterminated string/quoted symbol, if any."""
     opened: list[int] = []
-    for match in re.finditer(r';[^\n]*|"(?:[^"]|"")*"|\|[^|]*\||[()"|]', text):
+    for match in _BRACKET_LEXEMES.finditer(text):
         lexeme = match.group()
         if lexeme == "(":
             opened.append(match.start())
@@ -159,7 +162,7 @@ def _bracket_error(text: str, path: str) -> SygusError | None:
 def _check_nesting(text: str, path: str) -> None:
     """Refuse absurdly deep nesting with a located error instead of a RecursionError."""
     depth = 0
-    for match in re.finditer(r';[^\n]*|"(?:[^"]|"")*"|\|[^|]*\||[()]', text):
+    for match in _BRACKET_LEXEMES.finditer(text):
         lexeme = match.group()
         if lexeme == "(":
             depth += 1
@@ -177,6 +180,8 @@ def _bad_characters(error: UnexpectedCharacters, text: str, path: str) -> SygusE
     lexeme = _TOKEN_AT.match(text, error.pos_in_stream).group() or text[error.pos_in_stream]
     if lexeme[0].isdigit() or lexeme[0] == "#":
         return SygusError(f"bad literal '{lexeme}'", pos, path, _literal_hint(lexeme))
+    if lexeme[0] == "|":
+        return SygusError("bad quoted symbol", pos, path, "quoted symbols cannot contain '\\'")
     if lexeme[0] == ":":
         return SygusError(f"bad keyword '{lexeme}'", pos, path,
                           "a keyword is ':' followed by symbol characters, e.g. :grammars")
@@ -322,6 +327,7 @@ class _AstBuilder(Transformer):
         return tuple(lines)
 
     def _error(self, message: str, pos: Pos, hint: str = "") -> SygusError:
+        """A SygusError located in the text being read."""
         return SygusError(message, pos, self.path, hint)
 
     # ---- script and commands
@@ -332,10 +338,7 @@ class _AstBuilder(Transformer):
     def unknown_cmd(self, pos, children):
         name = children[0]
         hint = _FOREIGN_COMMAND_HINTS.get(str(name)) or did_you_mean(str(name), COMMAND_NAMES)
-        return self._raise(f"unknown command '{name}'", _token_pos(name), hint)
-
-    def _raise(self, message: str, pos: Pos, hint: str = ""):
-        raise self._error(message, pos, hint)
+        raise self._error(f"unknown command '{name}'", _token_pos(name), hint)
 
     def assume(self, pos, children):
         return Constraint("assume", children[0], pos=pos)
@@ -403,7 +406,7 @@ class _AstBuilder(Transformer):
         if _is_plain_identifier(first):
             self.note("oracle", "binary before the term")
             return first.symbol, inputs, outputs, second
-        return self._raise("expected the oracle's binary name", second.pos,
+        raise self._error("expected the oracle's binary name", second.pos,
                            "write (oracle-constraint (inputs) (outputs) term binary)")
 
     def oracle_binary_first(self, pos, children):
@@ -418,7 +421,7 @@ class _AstBuilder(Transformer):
         if _is_plain_sort(sort):
             self.note("oracle", "declare-oracle-fun binary before the result sort")
             return DeclareOracleFun(_name(name), arg_sorts, binary, sort.name, pos=pos)
-        return self._raise("expected the oracle's binary name", binary.pos,
+        raise self._error("expected the oracle's binary name", binary.pos,
                            "write (declare-oracle-fun name (sorts) sort binary)")
 
     def oracle_fun_binary_first(self, pos, children):
@@ -446,7 +449,7 @@ class _AstBuilder(Transformer):
         decls = [child for child in children if isinstance(child, tuple) and len(child) == 3]
         bodies = [child for child in children if isinstance(child, tuple) and len(child) == 2]
         if len(decls) != len(bodies):
-            return self._raise(f"declare-datatypes names {len(decls)} sorts but defines {len(bodies)}",
+            raise self._error(f"declare-datatypes names {len(decls)} sorts but defines {len(bodies)}",
                                pos, "give one constructor list per declared sort")
         return DeclareDatatypes(
             tuple((name, arity, params, ctors) for (name, arity, _), (params, ctors) in zip(decls, bodies)),
@@ -486,7 +489,7 @@ class _AstBuilder(Transformer):
             return (_name(children[0]),)
         written = children[0]
         if written.indices or not all(_is_plain_sort(param) for param in written.params):
-            return self._raise("sort parameters must be plain symbols", written.pos,
+            raise self._error("sort parameters must be plain symbols", written.pos,
                                "write (define-sort Name (u1 u2) sort)")
         return (written.name, *(part.name for part in written.params))
 
@@ -520,7 +523,7 @@ class _AstBuilder(Transformer):
             binder = _first_binder(rule)
             if binder is not None:
                 word = binder.quantifier if isinstance(binder, Quantified) else "let"
-                self._raise(f"grammar rules may not use binders ('{word}')", binder.pos,
+                raise self._error(f"grammar rules may not use binders ('{word}')", binder.pos,
                             "define a macro with define-fun and use it in the rule")
         return GroupedRules(_name(name), sort, tuple(rules), pos=pos)
 

@@ -218,7 +218,7 @@ _COMMAND_PRINTERS = {
     Constraint: lambda c: f"({c.kind} {print_term(c.term)})",
     ChcConstraint: lambda c: (f"(chc-constraint {_sorted_vars(c.variables)} {print_term(c.body)} "
                               f"{print_term(c.head)})"),
-    InvConstraint: lambda c: f"(inv-constraint {' '.join(_symbol(s) for s in (c.inv, c.pre, c.trans, c.post))})",
+    InvConstraint: lambda c: f"(inv-constraint {' '.join(map(_symbol, (c.inv, c.pre, c.trans, c.post)))})",
     OptimizeSynth: _optimize_synth,
     DeclareOracleFun: lambda c: (f"(declare-oracle-fun {_symbol(c.name)} "
                                  f"({' '.join(print_sort(s) for s in c.arg_sorts)}) "

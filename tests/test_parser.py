@@ -249,7 +249,8 @@ def test_oracle_constraints_in_three_orders():
     assert standard.warnings == ()
     assert len(examples.warnings) == len(delphi.warnings) == 1
     assume = only("(oracle-assume () ((y Int)) (> y 0) gen)")
-    assert assume == OracleConstraint("oracle-assume", "gen", (), (("y", INT),), app(">", Identifier("y"), num("0")))
+    assert assume == OracleConstraint("oracle-assume", "gen", (), (("y", INT),),
+                                      app(">", Identifier("y"), num("0")))
 
 
 @pytest.mark.parametrize("kind", [
@@ -294,7 +295,8 @@ def test_v1_grammar_gets_a_predeclaration_from_its_rule_lists():
     (command,) = script.commands
     assert command.grammar.predeclaration == (("Start", INT), ("B", INT))
     assert [group.name for group in command.grammar.groups] == ["Start", "B"]
-    assert script.warnings == ("v1 grammar without predeclaration: predeclaration taken from the rule lists: Start",)
+    assert script.warnings == (
+        "v1 grammar without predeclaration: predeclaration taken from the rule lists: Start",)
 
 
 def test_v1_bitvec_sort_without_underscore():

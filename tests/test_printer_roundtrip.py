@@ -125,14 +125,16 @@ commands = st.one_of(
     st.builds(Constraint, st.sampled_from(["constraint", "assume"]), terms),
     st.builds(ChcConstraint, sorted_vars, terms, terms),
     st.builds(InvConstraint, symbols, symbols, symbols, symbols),
-    st.builds(OptimizeSynth, st.lists(terms, max_size=2).map(tuple), st.lists(attributes, max_size=2).map(tuple)),
+    st.builds(OptimizeSynth, st.lists(terms, max_size=2).map(tuple),
+              st.lists(attributes, max_size=2).map(tuple)),
     st.builds(DeclareOracleFun, symbols, st.lists(sorts, max_size=3).map(tuple), sorts, symbols),
     st.builds(OracleConstraint, st.sampled_from(["oracle-assume", "oracle-constraint"]), symbols,
               sorted_vars, sorted_vars, terms),
     st.builds(lambda kind, function, binary: OracleConstraint(kind, binary, term=Identifier(function)),
-              st.sampled_from(["oracle-constraint-io", "oracle-constraint-cex", "oracle-constraint-membership",
-                               "oracle-constraint-poswitness", "oracle-constraint-negwitness",
-                               "declare-correctness-oracle", "declare-correctness-cex-oracle"]),
+              st.sampled_from(["oracle-constraint-io", "oracle-constraint-cex",
+                               "oracle-constraint-membership", "oracle-constraint-poswitness",
+                               "oracle-constraint-negwitness", "declare-correctness-oracle",
+                               "declare-correctness-cex-oracle"]),
               symbols, symbols),
     st.just(CheckSynth()),
 )
@@ -170,7 +172,8 @@ def test_sorts_print_in_standard_form():
 
 
 def test_attributes_and_s_expressions_print_as_written():
-    script = '(set-option :sycam.tiers "30 100 300")\n(set-info :x (:k 1 (a)))\n(optimize-synth ((! (f w) :max)))\n'
+    script = ('(set-option :sycam.tiers "30 100 300")\n(set-info :x (:k 1 (a)))\n'
+              "(optimize-synth ((! (f w) :max)))\n")
     assert print_script(parse_text(script)) == script
 
 
