@@ -11,8 +11,9 @@
 ;   upsampling, min-max normalisation) is applied by the backend and is not part of it.
 ; A problem uses a baseline by declaring a define-fun of the same body with its synth-fun's
 ; exact parameter list (a baseline's signature must equal the synth-fun's).
-; Terminals: all seven. Cost per image: gradcam, gradcampp, xgradcam one forward and one backward
-; pass together; scorecam K forward passes (cic); ablationcam K passes of the network's tail (abl).
+; Terminals: grads pos_grads gradcampp xgrads act cic abl (all seven).
+; Cost per image: gradcam, gradcampp and xgradcam one forward and one backward pass together;
+; scorecam K forward passes (cic); ablationcam K passes of the network's tail (abl); K = channels.
 (set-logic SYCAM)
 
 ; Grad-CAM (Selvaraju et al., 2017)

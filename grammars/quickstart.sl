@@ -6,10 +6,10 @@
 ; Model and data: builtin:cluttered-mnist (a 4-block GAP-CNN on 64x64 cluttered MNIST canvases
 ; with exact digit masks, shipped with the package; see backends/BUILTIN.md), target layer its
 ; default (features.block4, 64 channels on an 8x8 grid), 60 images in tiers of 10, 30 and 60.
-; Terminals: grads pos_grads xgrads act, all from one forward and one backward pass per image
-; (no cic or abl, which cost one forward pass per channel). Scoring one candidate on one image
-; costs 10 forward passes (one per deletion step, shared between candidates with the same cell
-; order). Swap the oracle for sycam.topn_gt (mask agreement) to ask for localisation instead.
+; Terminals: grads pos_grads xgrads act (no cic or abl, which cost a forward pass per channel).
+; Cost per image: one forward and one backward pass for all four terminals together; then 10
+; forward passes per scored candidate (one per deletion step, shared between candidates with the
+; same cell order). Swap the oracle for sycam.topn_gt (mask agreement) to ask for localisation.
 (set-logic SYCAM)
 (set-feature :oracles true)
 (set-option :sycam.model "builtin:cluttered-mnist")
