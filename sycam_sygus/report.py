@@ -30,7 +30,8 @@ from .problem import Problem
 from .runlog import ScoredCandidate
 from .solver import Observer, SolveResult
 
-# The published comparison's rows: display name -> the terminal that is the method's weights.
+# The published comparison's rows: display name -> the terminal that is the method's weights
+# (the same definitions as grammars/baselines.sl, which is outside the package; a test checks).
 CLASSIC_METHODS = {"Grad-CAM": "grads", "Grad-CAM++": "gradcampp", "Score-CAM": "cic", "Ablation-CAM": "abl"}
 ANSWER_ROW = "sycam answer"
 

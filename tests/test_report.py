@@ -168,3 +168,21 @@ def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
     assert (rows["Ablation-CAM"]["deletion (class 0)"], rows["Ablation-CAM"]["deletion (class 1)"]) == (0.0, 1.0)
     assert rows["Ablation-CAM"]["deletion"] == pytest.approx(0.5)
     assert "deletion (class 1)" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_the_reports_classic_methods_are_the_grammar_librarys_baselines():
+    """grammars/baselines.sl names each method in the comment above its define-fun."""
+    from pathlib import Path
+
+    from sycam_sygus.ast import DefineFun, Identifier
+    from sycam_sygus.parser import parse_file
+    from sycam_sygus.report import CLASSIC_METHODS
+
+    path = Path(__file__).resolve().parents[1] / "grammars" / "baselines.sl"
+    lines = path.read_text().splitlines()
+    bodies = {}
+    for command in parse_file(str(path)).commands:
+        if isinstance(command, DefineFun) and isinstance(command.body, Identifier):
+            display = lines[command.pos.line - 2].lstrip("; ").split(" (")[0]
+            bodies[display] = command.body.symbol
+    assert {name: bodies.get(name) for name in CLASSIC_METHODS} == CLASSIC_METHODS
