@@ -126,6 +126,9 @@ class Search:
             self.tiers, self.warnings = tier_images(pool, _tier_sizes(options["tiers"]), seed)
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
+        if self.levels and int(options["eq-images"]) < 1:
+            raise SygusError("the equivalence levels need at least one image", path=problem.path,
+                             hint="set :sycam.eq-images to 1 or more, or :sycam.equivalence to \"\"")
         if len(problem.goals) > 1:
             self.warnings.append(f"{len(problem.goals)} goals: only the first one guides the search")
         self.eq_images = equivalence_images(pool, backend.target_classes(pool), int(options["eq-images"]), seed)

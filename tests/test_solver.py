@@ -242,6 +242,11 @@ def test_same_seed_same_run_and_bad_goals_are_sygus_errors():
               backend)
     with pytest.raises(SygusError, match="equivalence"):
         solve(make_problem(productions, equivalence="value mapp"), backend)
+    with pytest.raises(SygusError, match="at least one image"):
+        solve(make_problem(productions, eq_images=0), backend)
+    no_levels = solve(make_problem(productions, params=("grads", "cic", "abl"), tiers=[24], max_size=3,
+                                   eq_images=0, equivalence=""), published_setup()[0])
+    assert no_levels.counts["scored"] == no_levels.counts["enumerated"] > 0
 
 
 def test_a_spent_time_budget_is_fail_before_any_candidate():
