@@ -6,7 +6,7 @@
 ; Score-CAM and Ablation-CAM on the last tier, over the G2 grammar (paper-g2.sl).
 ; Inputs (not shipped, see grammars/README.md): torchvision's ImageNet weights for vgg16 saved as
 ; a state_dict at weights/vgg16.pth; Imagenette's validation images in class sub-folders at
-; data/imagenette/val. Paths are relative to where sycam-solve runs; edit them or pass --weights/--data.
+; data/imagenette/val. Paths are relative to where sycam-solve runs; edit them to yours.
 ; Terminals: grads pos_grads gradcampp xgrads act cic abl.
 ; Cost per image: one forward and one backward pass for the gradient terminals, 512 forward passes
 ; for cic, 512 passes of the tail after the layer for abl; then 30 forward passes per scored
