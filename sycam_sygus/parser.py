@@ -56,6 +56,7 @@ _WARNING_TEXT = {
     "negative": "v1 negative literals read as (- n)",
     "bitvec": "v1 sorts without '_' read as indexed sorts",
     "grammar": "v1 grammar without predeclaration: predeclaration taken from the rule lists",
+    "start": "v1 grammar listing Start later: Start moved first, where 2.1 starts",
     "let": "v1 typed let bindings: the sort is dropped",
     "strings": "v1 string names read as SMT-LIB 2.6 names",
     "oracle": "oracle arguments not in the standard grammar's order, normalised",
@@ -219,7 +220,7 @@ _TERMINAL_WORDS = {
     "LPAR": "'('", "RPAR": "')'", "SYMBOL": "a symbol", "QUOTED_SYMBOL": "a symbol",
     "NUMERAL": "a numeral", "DECIMAL": "a decimal", "HEXADECIMAL": "a hexadecimal",
     "BINARY": "a binary", "STRING": "a string", "KEYWORD": "a keyword", "TRUE": "true",
-    "FALSE": "false",
+    "FALSE": "false", "$END": "the end of the input",
 }
 _TERM_STARTS = frozenset(("SYMBOL", "QUOTED_SYMBOL", "NUMERAL", "DECIMAL", "HEXADECIMAL", "BINARY",
                           "STRING", "TRUE", "FALSE", "LPAR"))
@@ -242,8 +243,8 @@ def _expected_hint(error: UnexpectedToken | UnexpectedEOF) -> str:
         word = _TERMINAL_WORDS.get(name) or (f"'{terminal.pattern.value}'" if terminal else name.lower())
         if word not in words:
             words.append(word)
-    if not words:
-        return ""
+    if not words:  # lark lists nothing when only the end of the input could follow
+        return "expected the end of the input"
     return "expected " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0])
 
 
@@ -513,9 +514,15 @@ class _AstBuilder(Transformer):
         return Grammar(predeclaration, groups, pos=pos)
 
     def grammar_def_v1(self, pos, children):
-        self.note("grammar", children[0].name)
-        return Grammar(tuple((group.name, group.sort) for group in children), tuple(children),
-                       pos=pos)
+        groups = list(children)
+        self.note("grammar", groups[0].name)
+        # v1 started at the non-terminal named Start; 2.1 starts at the first one
+        starts = [group for group in groups if group.name == "Start"]
+        if starts and groups[0] is not starts[0]:
+            groups.remove(starts[0])
+            groups.insert(0, starts[0])
+            self.note("start", f"grammar at line {pos.line}")
+        return Grammar(tuple((group.name, group.sort) for group in groups), tuple(groups), pos=pos)
 
     def grouped_rule_list(self, pos, children):
         name, sort, *rules = children

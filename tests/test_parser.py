@@ -299,6 +299,16 @@ def test_v1_grammar_gets_a_predeclaration_from_its_rule_lists():
         "v1 grammar without predeclaration: predeclaration taken from the rule lists: Start",)
 
 
+def test_v1_grammar_starts_at_start_wherever_it_is_listed():
+    script = parse_text("(synth-fun f ((x Int)) Bool ((B Int (x 0)) (Start Bool ((< B B)))))")
+    grammar = script.commands[0].grammar
+    assert grammar.predeclaration == (("Start", BOOL), ("B", INT))
+    assert [group.name for group in grammar.groups] == ["Start", "B"]
+    assert script.warnings == (
+        "v1 grammar without predeclaration: predeclaration taken from the rule lists: B",
+        "v1 grammar listing Start later: Start moved first, where 2.1 starts: grammar at line 1")
+
+
 def test_v1_bitvec_sort_without_underscore():
     script = parse_text("(declare-var x (BitVec 32))")
     assert script.commands == (DeclareVar("x", Sort("BitVec", (32,))),)
@@ -415,6 +425,10 @@ def test_unexpected_token_says_what_was_expected():
     error = error_of("(set-logic LIA)\n(declare-var x Int 3)")
     assert (error.pos, error.message) == (Pos(2, 20), "unexpected literal 3")
     assert error.hint == "expected ')'"
+    with pytest.raises(SygusError) as trailing:
+        parse_term("x y")
+    assert (trailing.value.pos, trailing.value.message, trailing.value.hint) == (
+        Pos(1, 3), "unexpected symbol 'y'", "expected the end of the input")
     missing_term = error_of("(constraint)")
     assert (missing_term.pos, missing_term.message, missing_term.hint) == (
         Pos(1, 12), "unexpected ')'", "expected a term")
