@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
+
 from backends.protocol import Backend
 
 from .answer import format_answer
@@ -157,8 +159,8 @@ def run_search(
     for warning in result.warnings:  # the search's own (tiers clipped, goals ignored), even when quiet
         print(f"{problem.path}: warning: {warning}", file=sys.stderr)
     answer = result.answer
-    print(format_answer(problem.synth, result.status, answer, objective_values(problem, backend, result, answer)),
-          flush=True)
+    objectives = objective_values(problem, backend, result, answer, comparison_images(problem, backend, recorder))
+    print(format_answer(problem.synth, result.status, answer, objectives), flush=True)
     if report_dir is not None:
         answered = threading.Event()
         answered.set()  # the answer is out: a Ctrl-C while the report is written quits at once
@@ -168,16 +170,24 @@ def run_search(
     return EXIT_OK
 
 
-def objective_values(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None) -> list[float] | None:
-    """The `optimize-synth` value tuple (None for constraint problems)."""
+def objective_values(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None,
+                     images: Sequence[int]) -> list[float] | None:
+    """The `optimize-synth` value tuple (None for constraint problems), means on the last tier.
+
+    The search measured the first goal already; any further objective is scored here.
+    """
     objectives = [goal for goal in problem.goals if goal.mode == "optimise"]
     if not objectives or answer is None:
         return None
-    if len(objectives) == 1 and result.objective is not None:
-        return [result.objective]
-    images = list(range(min(int(problem.options["tiers"][-1]), backend.images())))
-    weights = TermValues(backend, images).get(answer)
-    return [float(backend.score([weights], images, goal.metric)[0].mean()) for goal in objectives]
+    values, weights = [], None
+    for goal in objectives:
+        if goal is problem.goals[0] and result.objective is not None:
+            values.append(result.objective)
+            continue
+        if weights is None:
+            weights = TermValues(backend, images).get(answer)
+        values.append(float(np.mean(backend.score([weights], images, goal.metric)[0])))
+    return values
 
 
 def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None,

@@ -4,6 +4,7 @@ The fake backend scores a weight vector by the cosine between ReLU(w) and a per-
 vector, so every classic method's score below is computed by hand.
 """
 import contextlib
+import dataclasses
 import io
 import json
 import math
@@ -186,3 +187,15 @@ def test_the_reports_classic_methods_are_the_grammar_librarys_baselines():
             display = lines[command.pos.line - 2].lstrip("; ").split(" (")[0]
             bodies[display] = command.body.symbol
     assert {name: bodies.get(name) for name in CLASSIC_METHODS} == CLASSIC_METHODS
+
+
+def test_two_objectives_print_two_values_in_goal_order(tmp_path, capsys):
+    problem = make_problem(tmp_path / "p.sl", mode="optimise")
+    # the fake backend scores lower-is-better metrics as 1 - cosine, so the values must sum to 1
+    both = dataclasses.replace(problem, goals=(problem.goals[0], Goal("avg_drop", False, "optimise")))
+    run_search(both, FakeBackend(TABLES, TRUTH), {}, None, quiet=True)
+    captured = capsys.readouterr()
+    deletion, avg_drop = map(float, captured.out.splitlines()[1].strip("() ").split())
+    assert deletion + avg_drop == pytest.approx(1.0)
+    assert deletion >= np.mean(EXPECTED["Score-CAM"]) - 1e-12
+    assert "only the first one guides the search" in captured.err
