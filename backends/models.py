@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import importlib
 import re
+import warnings
 from typing import Callable, Iterator, Sequence
 
 import torch
@@ -337,6 +338,8 @@ class Classifier:
             got = self._tail(sample)
             scale = expected.abs().max().clamp_min(1e-6)
             if got.shape != expected.shape or (got - expected).abs().max() > 1e-4 * scale:
+                warnings.warn(f"the network after layer '{self.layer_name}' could not be separated; "
+                              "Ablation-CAM re-runs the whole model for each channel", stacklevel=3)
                 self._tail = None
         return self._tail is not None
 

@@ -159,6 +159,25 @@ def test_ablation_fast_path_equals_full_rerun(layer):
     assert full.forwards - full.classifier.tail_forwards == 2 + 2 + 2 * 16
 
 
+class MisdescribedVgg(SmallVgg):
+    """Its forward_steps leave out the final scaling, so the derived tail is wrong."""
+
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+def test_a_tail_that_does_not_reproduce_the_model_is_dropped_with_a_warning():
+    torch.manual_seed(8)
+    model = MisdescribedVgg().eval()
+    pixels = torch.rand(2, 3, 16, 16)
+    backend = backend_for(model, "features", pixels)
+    with pytest.warns(UserWarning, match="re-runs the whole model"):
+        values = backend.terminal("abl", [0, 1])
+    assert not backend.classifier.has_tail
+    reference = backend_for(model, "features", pixels, tail_only=False).terminal("abl", [0, 1])
+    torch.testing.assert_close(values, reference)
+
+
 def test_ablation_inside_a_non_sequential_block_falls_back_to_full_rerun():
     import torchvision
 

@@ -164,3 +164,11 @@ def test_mask_metric_without_masks_is_an_error(folder):
         backend.score([backend.terminal("grads", [0])], [0], "pointing")
     with pytest.raises(SygusError, match="unknown metric"):
         backend.score([backend.terminal("grads", [0])], [0], "sycam.delet")
+
+
+def test_builtin_cluttered_mnist_defaults(tmp_path):
+    backend = open_backend({"images": 2, "cache": str(tmp_path), "device": "cpu"})
+    assert backend.describe()["model"] == "builtin:cluttered-mnist" and backend.images() == 2
+    values = backend.terminal("abl", [0, 1])
+    assert backend.classifier.has_tail and backend.classifier.tail_forwards >= 2 * values.shape[1]
+    assert backend.data.masks is not None and backend.data.masks.flatten(1).any(dim=1).all()
