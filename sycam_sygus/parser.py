@@ -89,7 +89,7 @@ def parse_text(text: str, path: str = "<string>", strict: bool = False) -> Scrip
 def parse_file(path: str, strict: bool = False) -> Script:
     """Read and parse a `.sl` file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # -sig: editors' byte-order marks
     except (OSError, UnicodeDecodeError) as error:
         raise SygusError(f"cannot read '{path}': {error}", NOWHERE, str(path),
                          "check the path and that the file is UTF-8 text") from None

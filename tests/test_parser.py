@@ -461,9 +461,11 @@ def test_error_carries_the_path_and_renders_a_caret():
 
 def test_parse_file(tmp_path):
     problem = tmp_path / "p.sl"
-    problem.write_text("(set-logic LIA)\n(check-synth)\n", encoding="utf-8")
+    problem.write_text("\ufeff(set-logic LIA)\n(check-synth)\n", encoding="utf-8")  # with a BOM
     script = parse_file(str(problem))
-    assert script.path == str(problem) and len(script.commands) == 2
+    assert script.path == str(problem)
+    assert script.commands == (SetLogic("LIA"), CheckSynth())
+    assert script.commands[1].pos == Pos(2, 1)
 
 
 def test_unreadable_file_is_a_sygus_error(tmp_path):
