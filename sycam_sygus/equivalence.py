@@ -81,6 +81,11 @@ class EquivalenceOracle:
         self._maps: dict[bytes, Term] = {}
         self._metrics: dict[bytes, Term] = {}
 
+    def register_reference(self, term: Term) -> None:
+        """Share `term`'s map from now on (the threshold's baseline: what maps like it only ties it)."""
+        weights = self.enumerator.value(term)
+        self._maps.setdefault(self.backend.map_keys([weights], self.images, self.metric)[0], term)
+
     def classify(self, item: Enumerated) -> str:
         """One of "banked" (a new helper term), "new" (a candidate to score), "pruned-value",
         "shared-map" or "pruned-metric"."""

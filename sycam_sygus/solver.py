@@ -215,9 +215,10 @@ class Search:
         try:
             for name, body in self.problem.baselines.items():
                 baselines[name] = self.evaluate(body)
-            oracle = CorrectnessOracle(
-                self.tiers, self.score, self._threshold(baselines), self.goal.maximise, self._report_scored
-            )
+            threshold, reference = self._threshold(baselines)
+            if reference is not None and "map" in self.levels:
+                equivalence.register_reference(self.problem.baselines[reference])
+            oracle = CorrectnessOracle(self.tiers, self.score, threshold, self.goal.maximise, self._report_scored)
             for item in enumerator:
                 if self.stop.is_set():
                     interrupted = True
@@ -276,18 +277,19 @@ class Search:
     def _report_scored(self, term: Term, tier: int, images: list[int], scores: list[float], passed: bool) -> None:
         self.observer.on_scored(term, self.offset + tier, images, scores, passed)
 
-    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> Threshold:
-        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value."""
+    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> tuple[Threshold, str | None]:
+        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value.
+        Also the name of the baseline used, if any."""
         goal = self.goal
         if goal.constant is not None:
-            return Threshold(constant=float(goal.constant), strict=goal.strict)
-        if goal.baseline is not None:
-            return Threshold(per_tier=baselines[goal.baseline], strict=goal.strict)
-        if goal.mode == "optimise" and baselines:
+            return Threshold(constant=float(goal.constant), strict=goal.strict), None
+        name = goal.baseline
+        if name is None and goal.mode == "optimise" and baselines:
             sign = 1.0 if goal.maximise else -1.0
             name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
-            return Threshold(per_tier=baselines[name], strict=goal.strict)
-        return Threshold.worst(goal.maximise)
+        if name is None:
+            return Threshold.worst(goal.maximise), None
+        return Threshold(per_tier=baselines[name], strict=goal.strict), name
 
 
 def solve(
