@@ -108,7 +108,8 @@ class MetricEvaluator:
         self._blurred = torch.empty_like(pixels)
         self._clean_probs = torch.zeros(count, dtype=torch.float64)
         self._blurred_probs = torch.zeros(count, dtype=torch.float64)
-        self._cell_memo: dict[tuple[int, int], float] = {}  # (image, blurred-cell bitmask) -> p_c
+        # (image, grid rows, grid columns, bitmask of the cells taken from x̃) -> p_c
+        self._cell_memo: dict[tuple[int, int, int, int], float] = {}
         self._product_memo: dict[tuple[int, bytes], float] = {}  # (image, map key) -> p_c(x ⊙ S)
         self._curve_memo: dict[tuple[str, int, bytes], Tensor] = {}  # (metric, image, key) -> curve
         self._grids: dict[tuple[int, int], Tensor] = {}
@@ -123,7 +124,7 @@ class MetricEvaluator:
         """
         metric = self._metric_name(metric)
         images = [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
-        self._check_maps(metric, images, s_fm, s)
+        self._check_maps(metric, images, s_fm, s, metric not in ("deletion", "insertion"))
         flagged = invalid_maps(s_fm).cpu()
         if s is not None:
             flagged |= invalid_maps(s).cpu()
@@ -150,6 +151,8 @@ class MetricEvaluator:
         """
         metric = self._metric_name(metric)
         images = None if image_idx is None else [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
+        reads_s = metric in ("deletion_auc", "insertion_auc", "topn_gt", "pointing")
+        self._check_maps(metric, images if images is not None else list(range(s_fm.shape[1])), s_fm, s, reads_s)
         flagged = invalid_maps(s_fm).cpu()
         if s is not None:
             flagged |= invalid_maps(s).cpu()
@@ -181,10 +184,10 @@ class MetricEvaluator:
                               "(hint: give the data set a mask folder, option :sycam.masks)")
         return name
 
-    def _check_maps(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor | None) -> None:
+    def _check_maps(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor | None, reads_s: bool) -> None:
         if s_fm.dim() != 4 or s_fm.shape[1] != len(images):
             raise MetricError(f"expected s_fm [C, I', h, w] with I' = {len(images)} images, got {list(s_fm.shape)}")
-        if s is None and metric not in ("deletion", "insertion"):
+        if s is None and reads_s:
             raise MetricError(f"metric '{metric}' reads the upsampled map s; got s=None")
         if s is not None and s.shape != (*s_fm.shape[:2], *self.pixels.shape[-2:]):
             raise MetricError(f"expected s [C, I', H, W] = {[*s_fm.shape[:2], *self.pixels.shape[-2:]]}, got {list(s.shape)}")
@@ -279,13 +282,14 @@ class MetricEvaluator:
 
     def _grid_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor | None, flagged: Tensor) -> Tensor:
         self._ensure_inputs(images)
-        cells = s_fm.shape[-2] * s_fm.shape[-1]
+        grid = tuple(s_fm.shape[-2:])
+        cells = grid[0] * grid[1]
         everything = (1 << cells) - 1
         order = self._cell_order(s_fm).cpu().numpy()
         candidates, _, steps = order.shape
-        # (image, bitmask of the cells taken from the blurred copy) for each candidate-image-step
-        step_keys: list[list[list[tuple[int, int]]]] = []
-        by_order: dict[tuple[int, bytes], list[tuple[int, int]]] = {}
+        # the memo key of each candidate-image-step
+        step_keys: list[list[list[tuple[int, int, int, int]]]] = []
+        by_order: dict[tuple[int, bytes], list[tuple[int, int, int, int]]] = {}
         for c in range(candidates):
             row_keys = []
             for i, image in enumerate(images):
@@ -297,23 +301,23 @@ class MetricEvaluator:
                     taken, cached = 0, []
                     for cell in order[c, i].tolist():
                         taken |= 1 << cell
-                        cached.append((image, taken if metric == "deletion" else everything ^ taken))
+                        cached.append((image, *grid, taken if metric == "deletion" else everything ^ taken))
                     by_order[(image, order[c, i].tobytes())] = cached
                 row_keys.append(cached)
             step_keys.append(row_keys)
         for image in set(images):  # nothing blurred is x itself, everything blurred is x̃
-            self._cell_memo[(image, 0)] = float(self._clean_probs[image])
-            self._cell_memo[(image, everything)] = float(self._blurred_probs[image])
+            self._cell_memo[(image, *grid, 0)] = float(self._clean_probs[image])
+            self._cell_memo[(image, *grid, everything)] = float(self._blurred_probs[image])
         lookups = sum(len(keys) for row in step_keys for keys in row)
         jobs = list(dict.fromkeys(key for row in step_keys for keys in row for key in keys if key not in self._cell_memo))
-        cell_of_pixel = self._cell_of_pixel(*s_fm.shape[-2:])
+        cell_of_pixel = self._cell_of_pixel(*grid)
 
         def build(chunk: list) -> Tensor:
             nbytes = (cells + 7) // 8
-            bits = np.stack([np.unpackbits(np.frombuffer(mask.to_bytes(nbytes, "little"), np.uint8), bitorder="little")[:cells] for _, mask in chunk])
+            bits = np.stack([np.unpackbits(np.frombuffer(key[-1].to_bytes(nbytes, "little"), np.uint8), bitorder="little")[:cells] for key in chunk])
             blurred_cells = torch.from_numpy(bits.astype(bool)).to(cell_of_pixel.device)
             take_blurred = blurred_cells[:, cell_of_pixel].view(len(chunk), 1, *self.pixels.shape[-2:])
-            index = [image for image, _ in chunk]
+            index = [key[0] for key in chunk]
             return torch.where(take_blurred, self._blurred[index], self.pixels[index])
 
         for key, value in zip(jobs, self._probs_of(jobs, build)):
