@@ -488,10 +488,10 @@ class _AstBuilder(Transformer):
             return ()
         if isinstance(children[0], Token):
             return (_name(children[0]),)
-        written = children[0]
-        if written.indices or not all(_is_plain_sort(param) for param in written.params):
-            raise self._error("sort parameters must be plain symbols", written.pos,
-                               "write (define-sort Name (u1 u2) sort)")
+        written = children[0]  # a bare `u` has no params: the list lacks its parentheses
+        if written.indices or not written.params or not all(map(_is_plain_sort, written.params)):
+            raise self._error("sort parameters must be a list of plain symbols", written.pos,
+                              "write (define-sort Name (u1 u2) sort)")
         return (written.name, *(part.name for part in written.params))
 
     def set_info(self, pos, children):

@@ -208,6 +208,13 @@ def test_datatypes():
     assert not several.single
 
 
+@pytest.mark.parametrize("parameters", ["U", "(U (V W))", "(_ BitVec 8)"])
+def test_define_sort_parameters_must_be_a_list_of_symbols(parameters):
+    error = error_of(f"(define-sort S {parameters} Int)")
+    # "(define-sort S " is 15 characters: the parameters start at column 16
+    assert (error.pos, error.message) == (Pos(1, 16), "sort parameters must be a list of plain symbols")
+
+
 def test_datatypes_count_mismatch_is_an_error():
     error = error_of("(declare-datatypes ((A 0) (B 0)) (((a))))")
     assert (error.pos, error.message) == (Pos(1, 1), "declare-datatypes names 2 sorts but defines 1")
