@@ -4,11 +4,15 @@ from fractions import Fraction
 
 import numpy as np
 from fake_backend import FakeBackend
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sycam_sygus.answer import derivable
 from sycam_sygus.enumerate import Enumerator, TermValues, fill, slots
 from sycam_sygus.ir import INT, REAL, app, const, hole, var
 from sycam_sygus.irprint import to_sygus
 from sycam_sygus.problem import Grammar
+from sycam_sygus.symbolic import canonical_key
 
 X, Y = var("x"), var("y")
 W, T = hole("W", REAL), hole("T", REAL)
@@ -149,3 +153,24 @@ def test_should_stop_ends_even_a_run_of_duplicates():
     got = list(enum)
     assert enum.stopped and not enum.exhausted
     assert len(polls) == 11 and len(got) <= 10
+
+
+TEMPLATES = {
+    "x": X, "y": Y, "T": T, "W": W, "(+ W W)": plus(W, W), "(* W T)": app("*", (W, T), REAL),
+    "(relu W)": app("relu", (W,), REAL), "(pow T 2)": app("pow", (T,), REAL, 2),
+    "(- W)": app("-", (W,), REAL), "(Constant Real)": app("any_constant", (), REAL),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(sorted(TEMPLATES)), min_size=1, max_size=5, unique=True),
+       st.lists(st.sampled_from(["x", "y", "(Constant Real)", "W"]), min_size=1, max_size=3, unique=True),
+       st.integers(1, 6))
+def test_every_term_is_derivable_new_and_smallest_first(w_rules, t_rules, max_size):
+    g = grammar(W=tuple(TEMPLATES[r] for r in w_rules), T=tuple(TEMPLATES[r] for r in t_rules))
+    items = list(Enumerator(g, [("x", REAL), ("y", REAL)], max_size))
+    for nt in ("W", "T"):
+        terms = [i for i in items if i.nonterminal == nt]
+        assert [i.size for i in terms] == sorted(i.size for i in terms)
+        assert len({canonical_key(i.term) for i in terms}) == len(terms)
+        assert all(i.size == i.term.size <= max_size and derivable(i.term, g, nt) for i in terms)
