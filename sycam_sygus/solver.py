@@ -32,7 +32,9 @@ class Observer:
     `on_candidate` stages: "enumerated", "pruned-syntax", "pruned-value", "shared-map",
     "pruned-metric", "rejected", "passed". `on_scored` is also called for baselines: their
     bodies are listed by name in `on_start`'s `info["baselines"]` (name -> SyGuS text).
-    Tier index -1 in `on_scored` is the equivalence subset (metric-level equivalence).
+    Tier indices in `on_scored` (and in `known_scores`) are `1000·scope + t`: scope 0 is the
+    search over all images, scope j the j-th decomposed class; t = -1 is the equivalence subset
+    (metric level). `on_start` runs once per scope, its `info["scope"]` naming it.
     """
 
     def on_start(self, info: dict) -> None:
