@@ -265,3 +265,14 @@ def test_search_warnings_reach_stderr_even_when_quiet(problem_file, fake_backend
     captured = capsys.readouterr()
     assert captured.out.startswith("(\n  (define-fun weights")
     assert f"{problem_file}: warning: tier of 50 images clipped to the 6 available" in captured.err
+
+
+def test_resume_with_other_settings_is_refused(problem_file, tmp_path, fake_backend, capsys):
+    report = str(tmp_path / "r")
+    assert cli.main([str(problem_file), "--report", report, "--quiet"]) == 0
+    capsys.readouterr()
+    assert cli.main([str(problem_file), "--report", report, "--resume", "--seed", "4", "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"{problem_file}: error: ")
+    assert "sycam.seed" in captured.err and "drop --resume" in captured.err
