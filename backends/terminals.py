@@ -83,24 +83,11 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     return values.view(count, channels)
 
 
-def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, probe: LayerProbe) -> Tensor:
+def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor,
+                      logits: Tensor) -> Tensor:
     """abl: `(y_c − y_c^(k)) / y_c` (0 where `y_c = 0`, as protected division)."""
     targets = targets.to(classifier.device)
-    clean = probe.logits.gather(1, targets.view(-1, 1))
-    ablated = classifier.ablated_logits(pixels, probe.acts, targets, probe.logits)
+    clean = logits.gather(1, targets.view(-1, 1))
+    ablated = classifier.ablated_logits(pixels, acts, targets, logits)
     safe = torch.where(clean != 0, clean, torch.ones_like(clean))
     return torch.where(clean != 0, (clean - ablated) / safe, torch.zeros_like(ablated))
-
-
-def compute_terminal(name: str, classifier: Classifier, pixels: Tensor, targets: Tensor,
-                     probe: LayerProbe) -> Tensor:
-    """One terminal's values `[I, K]` for the images (pixels in [0, 1]) and their targets."""
-    check_terminal(name)
-    if name in GRADIENT_TERMINALS:
-        return gradient_terminal(name, probe.acts, probe.grads)
-    if name == "cic":
-        return score_cam_terminal(classifier, pixels, targets, probe.acts)
-    if name == "abl":
-        return ablation_terminal(classifier, pixels, targets, probe)
-    channels = probe.acts.shape[1]
-    return targets.to(classifier.device, torch.float32).view(-1, 1).expand(-1, channels).clone()

@@ -23,7 +23,8 @@ from .cam import cam_maps
 from .data import ImageSet, load_images
 from .metrics import MetricEvaluator
 from .models import Classifier, find_layer, load_model, pick_device
-from .terminals import GRADIENT_TERMINALS, LayerProbe, check_terminal, compute_terminal, gradient_terminal, probe_layer
+from .terminals import (GRADIENT_TERMINALS, ablation_terminal, check_terminal, gradient_terminal, probe_layer,
+                        score_cam_terminal)
 
 # Significant digits kept by `value_key`, relative to each vector's largest magnitude.
 _VALUE_DIGITS = 6
@@ -242,11 +243,11 @@ class TorchBackend:
             return self._compute_probe
 
         def compute(index: Tensor) -> dict[str, Tensor]:
-            images = index.tolist()
-            probe = LayerProbe(self.activations(images), torch.zeros(0),
-                               self._per_image("logits", index, self._compute_logits))
-            return {name: compute_terminal(name, self.classifier, self.pixels[index],
-                                           self._all_targets()[index], probe)}
+            pixels, targets, acts = self.pixels[index], self._all_targets()[index], self.activations(index.tolist())
+            if name == "cic":
+                return {name: score_cam_terminal(self.classifier, pixels, targets, acts)}
+            logits = self._per_image("logits", index, self._compute_logits)
+            return {name: ablation_terminal(self.classifier, pixels, targets, acts, logits)}
         return compute
 
     # ------------------------------------------------------------ helpers
