@@ -48,8 +48,8 @@ def print_term(term) -> str:
         head = print_term(term.head)
         if term.qualifier is not None:
             head = f"(as {head} {print_sort(term.qualifier)})"
-            if not term.args:
-                return head
+        if not term.args:  # `(as nil S)`; an unqualified nullary App is just its symbol
+            return head
         # map, not a generator, keeps deep terms at one Python frame per level
         return f"({head} {' '.join(map(print_term, term.args))})"
     if isinstance(term, Annotated):

@@ -165,6 +165,12 @@ def test_strings_escape_quotes_and_symbols_are_quoted_only_when_needed():
     assert print_term(term) == '(str.++ "say ""hi""" |a b| |-1| |let| x.y)'
 
 
+def test_nullary_applications_print_as_valid_terms():
+    assert print_term(App(Identifier("nil"), (), Sort("List", (), (Sort("Int"),)))) == "(as nil (List Int))"
+    # not produced by the parser, but built by hand it must still print as SyGuS
+    assert parse_term(print_term(App(Identifier("c"), ()))) == Identifier("c")
+
+
 def test_sorts_print_in_standard_form():
     assert print_sort(Sort("BitVec", (32,))) == "(_ BitVec 32)"
     assert print_sort(Sort("->", (), (Sort("Real"), Sort("Real")))) == "(-> Real Real)"
