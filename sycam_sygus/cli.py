@@ -94,17 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _print_parsed(args: argparse.Namespace) -> int:
     script = parse_file(args.file, strict=args.strict)
-    for warning in script.warnings:
-        print(warning, file=sys.stderr)  # already located: `FILE:LINE:COL: warning: ...`
-    print(print_script(script))
+    _print_warnings(script.warnings, args.file)
+    sys.stdout.write(print_script(script))
     return EXIT_OK
 
 
 def _solve(args: argparse.Namespace) -> int:
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
-    for warning in problem.warnings:
-        print(warning, file=sys.stderr)  # already located: `FILE:LINE:COL: warning: ...`
+    _print_warnings(problem.warnings, args.file)
     backend = open_backend(problem.options)
     from backends.metrics import MetricError  # the backend's own errors about unusable input
     from backends.operators import OperatorError
@@ -115,6 +113,12 @@ def _solve(args: argparse.Namespace) -> int:
     except (MetricError, OperatorError) as err:
         print(f"{args.file}: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _print_warnings(warnings: Sequence[str], path: str) -> None:
+    """Warnings on stderr as `FILE[:LINE:COL]: warning: ...` (the checker's come located already)."""
+    for warning in warnings:
+        print(warning if ": warning: " in warning else f"{path}: warning: {warning}", file=sys.stderr)
 
 
 def open_backend(options: dict[str, object]) -> Backend:
@@ -156,8 +160,7 @@ def run_search(
     finally:
         if log:
             log.close()
-    for warning in result.warnings:  # the search's own (tiers clipped, goals ignored), even when quiet
-        print(f"{problem.path}: warning: {warning}", file=sys.stderr)
+    _print_warnings(result.warnings, problem.path)  # the search's own (tiers clipped), even when quiet
     answer = result.answer
     objectives = objective_values(problem, backend, result, answer, comparison_images(problem, backend, recorder))
     print(format_answer(problem.synth, result.status, answer, objectives), flush=True)

@@ -73,7 +73,7 @@ def sycam_solve(*args, cwd=None):
 def test_parse_only_prints_the_script_back_and_round_trips(problem_file, capsys):
     assert cli.main([str(problem_file), "--parse-only"]) == 0
     printed = capsys.readouterr().out
-    assert printed == print_script(parse_file(str(problem_file))) + "\n"
+    assert printed == print_script(parse_file(str(problem_file)))
     assert parse_text(printed) == parse_file(str(problem_file))
 
 
@@ -276,3 +276,15 @@ def test_resume_with_other_settings_is_refused(problem_file, tmp_path, fake_back
     assert captured.out == ""
     assert captured.err.startswith(f"{problem_file}: error: ")
     assert "sycam.seed" in captured.err and "drop --resume" in captured.err
+
+
+def test_strict_makes_the_command_order_an_error(tmp_path, capsys):
+    path = tmp_path / "late.sl"
+    path.write_text(PROBLEM.replace("(set-option :sycam.time-limit 30)\n", "") + "(set-option :sycam.time-limit 30)\n")
+    assert cli.main([str(path), "--parse-only"]) == 0  # lenient: a warning
+    lenient = capsys.readouterr()
+    assert lenient.err.startswith(f"{path}: warning: commands out of the standard order")
+    assert lenient.out.startswith("(set-logic SYCAM)")
+    assert cli.main([str(path), "--parse-only", "--strict"]) == 2
+    strict = capsys.readouterr()
+    assert strict.out == "" and strict.err.startswith(f"{path}:17:1: error: ")
