@@ -389,7 +389,10 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
         from .symbolic import simplify
     except ImportError:  # the simplifier is optional; the raw term is always a valid answer
         return raw
-    simple = simplify(raw)
+    try:
+        simple = simplify(raw)
+    except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
+        return raw
     return simple if derivable(simple, problem.synth.grammar) else raw
 
 
