@@ -24,6 +24,7 @@ from .ir import Term
 from .irprint import to_sygus
 from .logic import METRICS
 from .problem import Problem
+from .symbolic import simplify
 
 
 class Observer:
@@ -382,13 +383,9 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
 
 
 def _printable(problem: Problem, raw: Term | None) -> Term | None:
-    """The simplified answer when the front end's simplifier exists and the grammar derives it."""
+    """The simplified answer when the grammar still derives it, else the answer as enumerated."""
     if raw is None:
         return None
-    try:
-        from .symbolic import simplify
-    except ImportError:  # the simplifier is optional; the raw term is always a valid answer
-        return raw
     try:
         simple = simplify(raw)
     except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
