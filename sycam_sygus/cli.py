@@ -44,6 +44,7 @@ OPTION_FLAGS = {
     "time_limit": "time-limit", "images": "images", "tiers": "tiers", "seed": "seed", "device": "device",
     "max_candidates": "max-candidates", "max_size": "max-size",
 }
+FLAG_METAVARS = {"time-limit": "S", "tiers": '"N N N"', "device": "D"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     for dest, name in OPTION_FLAGS.items():
         option = OPTIONS[name]
         kind = _tiers if option.kind is list else option.kind
-        parser.add_argument(f"--{name}", dest=dest, type=kind, metavar="N" if kind is int else None,
+        parser.add_argument(f"--{name}", dest=dest, type=kind, metavar=FLAG_METAVARS.get(name, "N"),
                             help=f"{option.help} (overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
     parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
