@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 from pathlib import Path
 
@@ -288,3 +289,38 @@ def test_strict_makes_the_command_order_an_error(tmp_path, capsys):
     assert cli.main([str(path), "--parse-only", "--strict"]) == 2
     strict = capsys.readouterr()
     assert strict.out == "" and strict.err.startswith(f"{path}:17:1: error: ")
+
+
+SLOW_RUN = """
+import sys, time
+sys.path.insert(0, {tests!r})
+import numpy as np
+import sycam_sygus.cli as cli
+from fake_backend import FakeBackend
+
+class SlowBackend(FakeBackend):
+    def score(self, weights, images, metric):
+        time.sleep(30)  # a long model call: both Ctrl-Cs arrive while it runs
+        return super().score(weights, images, metric)
+
+tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "cic", "abl")}}
+cli.open_backend = lambda options: SlowBackend(tables, np.array([[1.0, 0.0]] * 6))
+sys.exit(cli.main([{problem!r}]))
+"""
+
+
+def test_a_second_ctrl_c_quits_at_once(problem_file):
+    code = SLOW_RUN.format(tests=str(Path(__file__).parent), problem=str(problem_file))
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr.readline().startswith("sycam: searching")
+        time.sleep(0.5)  # inside the first (slow) score call
+        process.send_signal(signal.SIGINT)
+        assert "stopping, answering with the best so far" in process.stderr.readline()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=20)  # well before the 30 s call would end
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert "interrupted again, quitting" in stderr and stdout == ""
