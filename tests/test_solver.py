@@ -165,6 +165,11 @@ def test_class_decomposition_answers_an_ite_over_classes():
     assert result.counts["classes-split"] == 2
     assert result.objective > plain.objective  # each class gets its own best expression
     assert any("class 0: tier of 8 images clipped" in w for w in result.warnings)
+    # with a smallest tier of 5 no class has enough images: the answer is the default alone
+    options["tiers"] = [5, 8]
+    alone = solve(make_problem(productions, int_params=("class",), **options), FakeBackend(table, truth, classes))
+    plain = solve(make_problem(productions, **options), FakeBackend(table, truth, classes))
+    assert alone.raw_answer is plain.raw_answer and alone.counts["classes-split"] == 0
 
 
 def scored_log(recorder):
