@@ -7,6 +7,7 @@
 3. Ctrl-C mid-search answers with the best so far and still writes the report.
 """
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -29,15 +30,26 @@ QUICKSTART = ROOT / "grammars" / "quickstart.sl"
 SMALL = ["--images", "16", "--tiers", "6 16"]  # few images keep each run to seconds
 
 
-def sycam_solve(*args, timeout=240, **kwargs):
+@pytest.fixture(scope="module", autouse=True)
+def terminal_cache(tmp_path_factory):
+    """One terminal cache for this module's runs, outside the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("SYCAM_CACHE")
+    os.environ["SYCAM_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["SYCAM_CACHE"]
+    else:
+        os.environ["SYCAM_CACHE"] = previous
+
+
+def sycam_solve(*args, timeout=240):
     """Run the CLI as a user would, in a fresh process with one torch thread."""
     return subprocess.run([sys.executable, "-m", "sycam_sygus.cli", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, env=_env(), **kwargs)
+                          text=True, timeout=timeout, cwd=ROOT, env=_env())
 
 
 def _env():
-    import os
-
     return {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -51,7 +63,7 @@ def answer_define_fun(stdout: str) -> DefineFun:
 
 
 @pytest.fixture(scope="module")
-def quickstart_run(tmp_path_factory):
+def quickstart_run(tmp_path_factory, terminal_cache):
     folder = tmp_path_factory.mktemp("quickstart")
     done = sycam_solve(QUICKSTART, "--report", folder / "report", "--quiet", *SMALL)
     return done, folder
