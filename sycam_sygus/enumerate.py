@@ -151,11 +151,14 @@ class Enumerator:
         # per non-terminal and size, the banked terms in order (a dict: O(1) removal on reject)
         self._bank: dict[str, dict[int, dict[Term, None]]] = {nt: {} for nt, _ in grammar.nonterminals}
         self._seen: dict[str, set[Hashable]] = {nt: set() for nt, _ in grammar.nonterminals}
+        self._templates = {
+            nt: [(p, slots(p)) for p in grammar.productions.get(nt, ())] for nt, _ in grammar.nonterminals
+        }
+        # the least a term grows by when it fills a slot of a non-unit production
         self._min_growth = min(
-            (p.size - 1 for templates in grammar.productions.values() for p in templates if p.op not in SLOT_OPS and slots(p)),
+            (p.size - 1 for ts in self._templates.values() for p, p_slots in ts if p.op not in SLOT_OPS and p_slots),
             default=max_size,
-        )  # the least a term grows by when it fills a slot of a non-unit production
-        self._templates = {nt: [(p, slots(p)) for p in grammar.productions.get(nt, ())] for nt, _ in grammar.nonterminals}
+        )
 
     def bank(self, nonterminal: str, size: int) -> list[Term]:
         """The banked terms of `nonterminal` with exactly `size` nodes."""

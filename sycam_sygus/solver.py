@@ -191,7 +191,11 @@ class Search:
             "mode": self.goal.mode,
             "maximise": self.goal.maximise,
             "baselines": {name: to_sygus(body) for name, body in self.problem.baselines.items()},
-            "budget": {"seconds": self.budget.seconds, "candidates": self.budget.candidates, "max-size": self.budget.max_size},
+            "budget": {
+                "seconds": self.budget.seconds,
+                "candidates": self.budget.candidates,
+                "max-size": self.budget.max_size,
+            },
             "warnings": list(self.warnings),
         }
 

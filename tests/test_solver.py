@@ -142,7 +142,8 @@ def test_exhausted_finite_grammar_is_infeasible_and_a_spent_budget_is_fail():
     cut = solve(make_problem(finite, params=("grads", "abl"), max_size=2, **impossible), backend)
     assert cut.status == "fail"
     recursive = {"W": (var("grads"), var("abl"), app("+", (W, W), REAL), app("*", (W, W), REAL))}
-    spent = solve(make_problem(recursive, params=("grads", "abl"), max_candidates=4, max_size=20, **impossible), backend)
+    spent = solve(make_problem(recursive, params=("grads", "abl"), max_candidates=4, max_size=20, **impossible),
+                  backend)
     assert spent.status == "fail" and spent.counts["scored"] == 4
 
 
