@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import re
 import signal
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `sycam-solve` with `argv` (default: the process arguments); returns the exit status."""
+    started = time.monotonic()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -84,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.parse_only:
             return _print_parsed(args)
-        return _solve(args)
+        return _solve(args, started)
     except (SygusError, RunlogError) as err:
         print(_render(err, args.file, source), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -100,7 +102,7 @@ def _print_parsed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _solve(args: argparse.Namespace) -> int:
+def _solve(args: argparse.Namespace, started: float) -> int:
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     _print_warnings(problem.warnings, args.file)
@@ -110,7 +112,7 @@ def _solve(args: argparse.Namespace) -> int:
 
     try:
         return run_search(problem, backend, overrides, Path(args.report) if args.report else None,
-                          resume=args.resume, quiet=args.quiet)
+                          resume=args.resume, quiet=args.quiet, spent=time.monotonic() - started)
     except (MetricError, OperatorError) as err:
         print(f"{args.file}: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -142,22 +144,29 @@ def run_search(
     *,
     resume: bool = False,
     quiet: bool = False,
+    spent: float = 0.0,
 ) -> int:
-    """Search, print the answer on stdout, then write the report; the CLI's core, backend given."""
+    """Search, print the answer on stdout, then write the report; the CLI's core, backend given.
+
+    `spent` seconds (reading the problem, opening the backend) come off `:sycam.time-limit`,
+    which bounds the whole run up to the answer, as a competition's wall-clock limit does.
+    """
+    seconds = max(float(problem.options["time-limit"]) - spent, 0.0)
+    searched = dataclasses.replace(problem, options={**problem.options, "time-limit": seconds})
     log = None
     if report_dir is not None:
         settings = log_settings(problem.path, problem.goals, problem.options)
         log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
     previous = log.previous if log else []
     recorder = Recorder(previous)
-    progress = Progress(sys.stderr, quiet=quiet, backend=backend, time_limit=float(problem.options["time-limit"]))
+    progress = Progress(sys.stderr, quiet=quiet, backend=backend, time_limit=seconds)
     if log and resume:
         progress.note(f"sycam: resuming with {len(previous)} logged scores from {log.path}")
     observers = [o for o in (progress, recorder, log) if o is not None]
     stop = threading.Event()
     try:
         with progress, _stop_on_interrupt(stop, progress):
-            result = solve(problem, backend, _Fanout(observers), known_scores(previous) if log else None, stop)
+            result = solve(searched, backend, _Fanout(observers), known_scores(previous) if log else None, stop)
     finally:
         if log:
             log.close()

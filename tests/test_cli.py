@@ -324,3 +324,13 @@ def test_a_second_ctrl_c_quits_at_once(problem_file):
             process.kill()
     assert process.returncode == 130
     assert "interrupted again, quitting" in stderr and stdout == ""
+
+
+def test_time_spent_before_the_search_comes_off_the_time_limit(problem_file, capsys):
+    from sycam_sygus.lower import load_problem
+
+    problem = load_problem(str(problem_file))  # time-limit 30
+    assert cli.run_search(problem, FakeBackend(TABLES, TRUTH), {}, None, quiet=True, spent=5.0) == 0
+    assert "define-fun" in capsys.readouterr().out  # 25 s are plenty for the fake backend
+    assert cli.run_search(problem, FakeBackend(TABLES, TRUTH), {}, None, quiet=True, spent=30.0) == 0
+    assert capsys.readouterr().out == "fail\n"  # nothing left: no candidate may be checked
