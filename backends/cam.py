@@ -19,20 +19,22 @@ _RELATIVE_FLATNESS = 64
 def normalize_maps(maps: Tensor) -> Tensor:
     """Min-max normalise each map over its last two dimensions; constant maps become zeros."""
     flat = maps.flatten(-2)
-    low = flat.amin(dim=-1, keepdim=True)
-    high = flat.amax(dim=-1, keepdim=True)
+    low, high = torch.aminmax(flat, dim=-1, keepdim=True)
     spread = high - low
     magnitude = torch.maximum(high.abs(), low.abs())
     flat_enough = spread <= magnitude * (_RELATIVE_FLATNESS * torch.finfo(maps.dtype).eps)
-    scale = torch.where(flat_enough, torch.ones_like(spread), spread)
-    normalised = torch.where(flat_enough, torch.zeros_like(flat), (flat - low) / scale)
-    # NaN never compares as flat, so a map holding NaN stays NaN (flagged, not silently zeroed).
-    return normalised.view_as(maps)
+    # Dividing by infinity flattens constant maps to zeros; NaN never compares as flat, so a map
+    # holding NaN stays NaN (flagged, not silently zeroed). Division, not a reciprocal, keeps the
+    # peak exactly 1.
+    divisor = torch.where(flat_enough, torch.full_like(spread, float("inf")), spread)
+    return ((flat - low) / divisor).view_as(maps)
 
 
 def invalid_maps(maps: Tensor) -> Tensor:
     """`[C, I]` True where a map `[C, I, H, W]` was flagged (holds a non-finite value)."""
-    return ~torch.isfinite(maps).flatten(2).all(dim=-1)
+    # One float64 sum per map is finite exactly when every float32 entry is (no overflow), and
+    # is cheaper than a boolean copy of every map.
+    return ~torch.isfinite(maps.flatten(2).sum(dim=-1, dtype=torch.float64))
 
 
 def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
@@ -58,6 +60,8 @@ def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tens
         align_corners=False,
     ).view(candidates, images, *size)
     s = normalize_maps(upsampled)
+    if valid.all():
+        return s_fm, s
     nan = torch.tensor(float("nan"), dtype=s.dtype, device=s.device)
     flag = ~valid[..., None, None]
     return torch.where(flag, nan, s_fm), torch.where(flag, nan, s)

@@ -68,6 +68,16 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+def _flag_maps(s_fm: Tensor, s: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
+    """`[C, I']` flags of non-finite maps (on the CPU), and the maps with NaN set to 0 if any."""
+    flagged = invalid_maps(s_fm).cpu()
+    if s is not None:
+        flagged |= invalid_maps(s).cpu()
+    if not flagged.any():
+        return flagged, s_fm, s
+    return flagged, s_fm.nan_to_num(0.0), None if s is None else s.nan_to_num(0.0)
+
+
 def _curve_bounds(pixels_total: int, steps: int) -> Tensor:
     """Pixels replaced after each step `j = 0..steps` of a RISE curve: `⌊j·H·W/steps⌋`."""
     return torch.tensor([j * pixels_total // steps for j in range(steps + 1)])
@@ -125,9 +135,7 @@ class MetricEvaluator:
         metric = self._metric_name(metric)
         images = [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
         self._check_maps(metric, images, s_fm, s, metric not in ("deletion", "insertion"))
-        flagged = invalid_maps(s_fm).cpu()
-        if s is not None:
-            flagged |= invalid_maps(s).cpu()
+        flagged, s_fm, s = _flag_maps(s_fm, s)
         scorer = {
             "avg_drop": self._product_score,
             "increase": self._product_score,
@@ -153,9 +161,7 @@ class MetricEvaluator:
         images = None if image_idx is None else [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
         reads_s = metric in ("deletion_auc", "insertion_auc", "topn_gt", "pointing")
         self._check_maps(metric, images if images is not None else list(range(s_fm.shape[1])), s_fm, s, reads_s)
-        flagged = invalid_maps(s_fm).cpu()
-        if s is not None:
-            flagged |= invalid_maps(s).cpu()
+        flagged, s_fm, s = _flag_maps(s_fm, s)
         if metric in ("deletion", "insertion"):
             order = self._cell_order(s_fm).cpu().numpy()
             per_image = [[row.tobytes() for row in rows] for rows in order]
@@ -165,7 +171,8 @@ class MetricEvaluator:
         elif metric == "pointing":
             per_image = [[np.int64(p).tobytes() for p in row] for row in self._argmax_pixels(s).tolist()]
         elif metric == "topn_gt" and images is not None:
-            per_image = [[np.packbits(top.numpy()).tobytes() for top in self._top_pixels(s[c], images)] for c in range(s.shape[0])]
+            top = self._top_pixels(s, images).cpu().numpy()
+            per_image = [[np.packbits(row).tobytes() for row in rows] for rows in top]
         else:
             per_image = self._rounded_map_keys(s_fm)
         return [
@@ -233,7 +240,7 @@ class MetricEvaluator:
         `S` is a function of the normalised `S_fm` (upsampling is linear and the final min-max
         normalisation removes any positive scale and offset), so this small key stands for `S`.
         """
-        quantised = (normalize_maps(s_fm.nan_to_num(0.0)) * 2**_KEY_BITS).round().to(torch.int32).cpu().numpy()
+        quantised = (normalize_maps(s_fm) * 2**_KEY_BITS).round().to(torch.int32).cpu().numpy()
         return [[_digest(quantised[c, i].tobytes()) for i in range(quantised.shape[1])] for c in range(quantised.shape[0])]
 
     def _product_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor, flagged: Tensor) -> Tensor:
@@ -275,7 +282,7 @@ class MetricEvaluator:
 
     def _cell_order(self, s_fm: Tensor) -> Tensor:
         """`[C, I', P]` the first `P = min(steps, h·w)` cells by `S_fm` descending, ties by index."""
-        flat = s_fm.nan_to_num(0.0).flatten(2)
+        flat = s_fm.flatten(2)
         # A stable descending sort keeps equal cells in index order.
         order = torch.sort(flat, dim=-1, descending=True, stable=True).indices
         return order[..., : min(self.steps, flat.shape[-1])]
@@ -344,7 +351,7 @@ class MetricEvaluator:
         """
         pixels_total = maps.shape[-2] * maps.shape[-1]
         bounds = _curve_bounds(pixels_total, steps)
-        flat = maps.nan_to_num(0.0).flatten(1)
+        flat = maps.flatten(1)
         order = torch.sort(flat, dim=-1, descending=True, stable=True).indices
         ranks = torch.empty_like(order).scatter_(-1, order, torch.arange(pixels_total, device=order.device).expand_as(order))
         step_of_pixel = torch.bucketize(ranks, bounds[1:].to(ranks.device), right=True) + 1
@@ -400,38 +407,36 @@ class MetricEvaluator:
 
     def _argmax_pixels(self, s: Tensor) -> Tensor:
         """`[C, I']` index of the first highest pixel (ties by pixel index)."""
-        return s.nan_to_num(0.0).flatten(2).argmax(dim=-1).cpu()
+        return s.flatten(2).argmax(dim=-1).cpu()
 
-    def _top_pixels(self, maps: Tensor, images: list[int]) -> list[Tensor]:
-        """Per image of one candidate: `[H·W]` bool, the `n = |M|` highest pixels (ties by index)."""
-        chosen = []
-        for i, image in enumerate(images):
-            values = maps[i].nan_to_num(0.0).flatten()
+    def _top_pixels(self, s: Tensor, images: list[int]) -> Tensor:
+        """`[C, I', H·W]` bool: of each map, the `n = |M|` highest pixels (ties by pixel index)."""
+        maps = s.flatten(2)
+        chosen = torch.zeros_like(maps, dtype=torch.bool)
+        for i, image in enumerate(images):  # n depends on the image only: one selection for all maps
             n = int(self.masks[image].sum())
             if n == 0:
-                chosen.append(torch.zeros_like(values, dtype=torch.bool).cpu())
                 continue
-            threshold = torch.kthvalue(values, values.numel() - n + 1).values
+            values = maps[:, i]
+            threshold = torch.topk(values, n, dim=-1, sorted=False).values.amin(dim=-1, keepdim=True)
             above = values > threshold
             ties = values == threshold
-            # among pixels equal to the threshold, the lowest indices fill the remaining places
-            fill = ties & (ties.cumsum(0) <= n - int(above.sum()))
-            chosen.append((above | fill).cpu())
+            places = n - above.sum(dim=-1, keepdim=True)
+            if bool((ties.sum(dim=-1, keepdim=True) > places).any()):
+                # more pixels equal the threshold than places left: the lowest indices fill them
+                ties &= ties.cumsum(dim=-1) <= places
+            chosen[:, i] = above | ties
         return chosen
 
     def _mask_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor, flagged: Tensor) -> Tensor:
         masks = self.masks[images].flatten(1).to(s.device)
-        maps = s.nan_to_num(0.0).flatten(2).to(torch.float64)
         if metric == "pointing":
             hits = masks.gather(1, self._argmax_pixels(s).T.to(s.device)).T
             return hits.to(torch.float64).cpu()
         if metric == "sch":
+            maps = s.flatten(2).to(torch.float64)
             inside = (maps * masks).sum(dim=-1)
             total = maps.sum(dim=-1)
             return torch.where(total > 0, inside / torch.where(total > 0, total, 1.0), 0.0).cpu()
-        sizes = masks.sum(dim=-1).cpu().to(torch.float64)
-        values = torch.zeros(s.shape[0], len(images), dtype=torch.float64)
-        for c in range(s.shape[0]):
-            top = torch.stack(self._top_pixels(s[c], images))
-            values[c] = (top & masks.cpu()).sum(dim=-1) / sizes.clamp_min(1.0)
-        return values
+        inside = (self._top_pixels(s, images) & masks).sum(dim=-1).cpu().to(torch.float64)
+        return inside / masks.sum(dim=-1).cpu().to(torch.float64).clamp_min(1.0)
