@@ -173,7 +173,7 @@ def run_search(
     _print_warnings(result.warnings, problem.path)  # the search's own (tiers clipped), even when quiet
     answer = result.answer
     objectives = objective_values(problem, backend, result, answer, comparison_images(problem, backend, recorder))
-    print(format_answer(problem.synth, result.status, answer, objectives), flush=True)
+    _emit_answer(format_answer(problem.synth, result.status, answer, objectives))
     if report_dir is not None:
         answered = threading.Event()
         answered.set()  # the answer is out: a Ctrl-C while the report is written quits at once
@@ -181,6 +181,14 @@ def run_search(
             _write_reports(problem, backend, result, answer, recorder, overrides, report_dir)
         progress.note(f"sycam: report written to {report_dir}")
     return EXIT_OK
+
+
+def _emit_answer(text: str) -> None:
+    """The answer on stdout; a reader that went away (`| head -c 0`) must not cost the report."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error again at exit
 
 
 def objective_values(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None,

@@ -300,17 +300,18 @@ from fake_backend import FakeBackend
 
 class SlowBackend(FakeBackend):
     def score(self, weights, images, metric):
-        time.sleep(30)  # a long model call: both Ctrl-Cs arrive while it runs
+        time.sleep({sleep})  # a long model call
         return super().score(weights, images, metric)
 
 tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "cic", "abl")}}
 cli.open_backend = lambda options: SlowBackend(tables, np.array([[1.0, 0.0]] * 6))
-sys.exit(cli.main([{problem!r}]))
+sys.exit(cli.main({argv!r}))
 """
 
 
 def test_a_second_ctrl_c_quits_at_once(problem_file):
-    code = SLOW_RUN.format(tests=str(Path(__file__).parent), problem=str(problem_file))
+    # both Ctrl-Cs arrive during the first 30 s model call
+    code = SLOW_RUN.format(tests=str(Path(__file__).parent), sleep=30, argv=[str(problem_file)])
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr.readline().startswith("sycam: searching")
@@ -334,3 +335,13 @@ def test_time_spent_before_the_search_comes_off_the_time_limit(problem_file, cap
     assert "define-fun" in capsys.readouterr().out  # 25 s are plenty for the fake backend
     assert cli.run_search(problem, FakeBackend(TABLES, TRUTH), {}, None, quiet=True, spent=30.0) == 0
     assert capsys.readouterr().out == "fail\n"  # nothing left: no candidate may be checked
+
+
+def test_a_closed_stdout_does_not_cost_the_report(problem_file, tmp_path):
+    argv = [str(problem_file), "--report", str(tmp_path / "r"), "--quiet"]
+    code = SLOW_RUN.format(tests=str(Path(__file__).parent), sleep=0.2, argv=argv)
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader went away before the answer came
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 0 and "Traceback" not in stderr, stderr
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["status"] == "infeasible"  # all tie
