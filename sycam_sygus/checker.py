@@ -84,6 +84,21 @@ def _at(pos: Pos, fallback: Pos) -> Pos:
     return pos if pos != NOWHERE and pos.line else fallback
 
 
+def _is_numeral(term: ast.Term) -> bool:
+    """A numeral literal or its negation `(- 3)`: the terms a Real rule may write as Int."""
+    if isinstance(term, ast.App) and term.head.symbol == "-" and len(term.args) == 1:
+        term = term.args[0]
+    return isinstance(term, ast.Literal) and term.kind == "numeral"
+
+
+def _name_pos(name: str, sort: Sort, fallback: Pos) -> Pos:
+    """Where a parameter's name starts: the AST keeps only its sort's position, so this assumes
+    the usual `(name Sort)` spelling with one space."""
+    if sort.pos.line and sort.pos.col > len(name) + 1:
+        return Pos(sort.pos.line, sort.pos.col - len(name) - 1)
+    return fallback
+
+
 def _numeral_index(index: int | str) -> int | None:
     if isinstance(index, int):
         return index
@@ -390,7 +405,7 @@ class Checker:
     def terminals(self, command: ast.SynthFun) -> None:
         """SYCAM synth-fun parameters name terminals (CAM-THEORY §3)."""
         for name, sort in command.params:
-            pos = _at(sort.pos, command.pos)
+            pos = _name_pos(name, sort, command.pos)
             if name not in logic.TERMINALS:
                 raise self.error(f"unknown terminal '{name}'", pos, did_you_mean(name, logic.TERMINALS))
             want = INT if name in logic.INT_TERMINALS else REAL
@@ -436,7 +451,7 @@ class Checker:
                                  f"{sort_text(sort)}", _at(rule.pos, pos))
             return
         got = self.term(rule, scope, grammar=True)
-        if not (got == sort or (sort == REAL and got == INT and isinstance(rule, ast.Literal))):
+        if not (got == sort or (sort == REAL and got == INT and _is_numeral(rule))):
             raise self.error(f"rule of sort {sort_text(got)} for non-terminal '{nonterminal}' of sort "
                              f"{sort_text(sort)}", _at(rule.pos, pos))
 

@@ -84,6 +84,24 @@ class Normalize(sympy.Function):
         return None
 
 
+class Ite(sympy.Function):
+    """Element-wise select. Not sympy's Piecewise: its evaluation recurses without end on
+    conditions such as `Eq(4, TopK(2, 2))`, and the rewrites wanted here are done in `_ite`."""
+
+    nargs = 3
+
+    @classmethod
+    def eval(cls, condition, then, otherwise):
+        if condition == sympy.true:
+            return then
+        if condition == sympy.false or then == otherwise:
+            return otherwise
+        return None
+
+    def _eval_is_real(self):
+        return self.args[1].is_real and self.args[2].is_real
+
+
 _COMPARE = {">=": sympy.Ge, "<=": sympy.Le, ">": sympy.Gt, "<": sympy.Lt}
 
 
@@ -119,8 +137,8 @@ def _chain(relation: Callable) -> Callable[[list], sympy.Basic]:
     return lambda args: sympy.And(*(relation(a, b) for a, b in zip(args, args[1:])))
 
 
-def _ite(condition: sympy.Basic, then: sympy.Basic, otherwise: sympy.Basic) -> sympy.Basic:
-    """Piecewise, recognising `ite` spellings of relu and abs (SYGUS-NOTES: a define-fun ReLU)."""
+def _ite(condition: sympy.Basic, then: sympy.Basic, otherwise: sympy.Basic, sort: Sort) -> sympy.Basic:
+    """`Ite`, recognising the `ite` spellings of relu and abs (SYGUS-NOTES: a define-fun ReLU)."""
     if condition == sympy.true:
         return then
     if condition == sympy.false:
@@ -137,7 +155,9 @@ def _ite(condition: sympy.Basic, then: sympy.Basic, otherwise: sympy.Basic) -> s
         for (p, q), build in patterns.items():
             if then - p == 0 and otherwise - q == 0:
                 return build()
-    return sympy.Piecewise((then, condition), (otherwise, True))
+    if sort == BOOL:
+        return sympy.ITE(condition, then, otherwise)
+    return Ite(condition, then, otherwise)
 
 
 _TO_SYMPY: dict[str, Callable[[Term, list], sympy.Basic]] = {
@@ -153,7 +173,7 @@ _TO_SYMPY: dict[str, Callable[[Term, list], sympy.Basic]] = {
     "topk": lambda t, a: TopK(a[0], sympy.Integer(int(t.param))),
     "softmax": lambda t, a: Softmax(a[0]),
     "normalize": lambda t, a: Normalize(a[0]),
-    "ite": lambda t, a: _ite(*a),
+    "ite": lambda t, a: _ite(*a, t.sort),
     "=": lambda t, a: _equal(a),
     **{op: (lambda relation: lambda t, a: _chain(relation)(a))(relation) for op, relation in _COMPARE.items()},
     "and": lambda t, a: sympy.And(*a),
@@ -220,14 +240,9 @@ def _from_pow(expr: sympy.Pow, sort: Sort) -> Term:
     return app("pow", [from_sympy(base, sort)], sort, int(exponent))
 
 
-def _from_piecewise(expr: sympy.Piecewise, sort: Sort) -> Term:
-    (value, condition), *rest = expr.args
-    if condition == sympy.true:
-        return from_sympy(value, sort)
-    if not rest:
-        raise ValueError(f"{expr} is not total (no otherwise branch)")
-    otherwise = from_sympy(sympy.Piecewise(*rest), sort)
-    return app("ite", [from_sympy(condition, BOOL), from_sympy(value, sort), otherwise], sort)
+def _from_ite(expr: "Ite", sort: Sort) -> Term:
+    condition, then, otherwise = expr.args
+    return app("ite", [from_sympy(condition, BOOL), from_sympy(then, sort), from_sympy(otherwise, sort)], sort)
 
 
 def _from_relational(op: str) -> Callable[[sympy.Basic, Sort], Term]:
@@ -253,7 +268,7 @@ _FROM_SYMPY: dict[type, Callable[[sympy.Basic, Sort], Term]] = {
     sympy.Add: _from_add,
     sympy.Mul: _from_mul,
     sympy.Pow: _from_pow,
-    sympy.Piecewise: _from_piecewise,
+    Ite: _from_ite,
     sympy.Max: _from_max,
     sympy.Abs: _unary("abs"),
     Relu: _unary("relu"),
@@ -270,6 +285,9 @@ _FROM_SYMPY: dict[type, Callable[[sympy.Basic, Sort], Term]] = {
     sympy.Or: lambda e, s: app("or", [from_sympy(a, BOOL) for a in e.args], BOOL),
     sympy.Not: lambda e, s: app("not", [from_sympy(e.args[0], BOOL)], BOOL),
     sympy.Equivalent: lambda e, s: app("=", [from_sympy(a, BOOL) for a in e.args], BOOL),
+    sympy.ITE: lambda e, s: app("ite", [from_sympy(a, BOOL) for a in e.args], BOOL),
+    sympy.Implies: lambda e, s: app("or", [app("not", [from_sympy(e.args[0], BOOL)], BOOL),
+                                           from_sympy(e.args[1], BOOL)], BOOL),
 }
 
 
@@ -294,10 +312,11 @@ def canonical(term: Term) -> Term:
 
 
 def simplify(term: Term) -> Term:
-    """The smallest of the term, its canonical form and its expanded and factored forms (for answers)."""
+    """The smallest of the term, its canonical form and that form with common factors pulled out
+    (for answers). No expansion: `(pow (+ a b) 9)` would explode."""
     expression = to_sympy(term)
     best = term
-    for rewrite in (lambda e: e, sympy.expand, sympy.factor_terms):
+    for rewrite in (lambda e: e, sympy.factor_terms):
         candidate = from_sympy(rewrite(expression), term.sort)
         if candidate.size < best.size:
             best = candidate
