@@ -12,7 +12,7 @@ from sycam_sygus.checker import check
 from sycam_sygus.errors import SygusError
 from sycam_sygus.parser import parse_text
 
-INT, REAL, BOOL = Sort("Int"), Sort("Real"), Sort("Bool")
+INT = Sort("Int")
 
 BV_VARS = "(declare-var x (_ BitVec 8))\n(declare-var y (_ BitVec 4))\n"
 STRING_VARS = "(declare-var s String)\n(declare-var i Int)\n"

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from sycam_sygus.ir import BOOL, INT, REAL, app, const, var
 from sycam_sygus.irprint import to_sygus
-from sycam_sygus.parser import parse_term
 from sycam_sygus.lower import lower_term
+from sycam_sygus.parser import parse_term, parse_text
 from sycam_sygus.symbolic import (
     ProtectedDiv, Relu, canonical, canonical_key, from_sympy, simplify, to_sympy)
 
@@ -31,8 +31,6 @@ def ir(text: str, macros=None):
 
 
 def relu_macro():
-    from sycam_sygus.parser import parse_text
-
     script = parse_text("(define-fun relu ((x Real)) Real (ite (>= x 0.0) x 0.0))")
     return {"relu": script.commands[0]}
 
