@@ -37,6 +37,7 @@ class Progress(Observer):
         self.best: tuple[str, float] | None = None
         self.stopping = False
         self._started = time.monotonic()
+        self._finished: float | None = None  # the last panel shows the run as it ended
         self._lock = threading.Lock()
         self._live: Live | None = None
 
@@ -100,6 +101,7 @@ class Progress(Observer):
 
     def on_finish(self, result: SolveResult) -> None:
         """One plain summary line (the live panel already shows the final state)."""
+        self._finished = time.monotonic()
         if not self.live_mode and not self.quiet:
             self.note(f"sycam: {self.summary(result)}")
 
@@ -123,7 +125,7 @@ class Progress(Observer):
             tiers = dict(sorted(self.scored_per_tier.items()))
             baselines = {name: dict(means) for name, means in self.baseline_means.items()}
             best = self.best
-        elapsed = max(time.monotonic() - self._started, 1e-9)
+        elapsed = max((self._finished or time.monotonic()) - self._started, 1e-9)
         table = Table(title="sycam-solve", show_header=False, box=None, padding=(0, 1))
         table.add_column(style="bold")
         table.add_column()
