@@ -59,7 +59,7 @@ def option_value(option: ast.SetOption, path: str = "<string>") -> object:
         raise SygusError(f"unknown option ':{option.keyword}'", option.pos, path,
                          did_you_mean(option.keyword, (logic.METRIC_PREFIX + n for n in options.OPTIONS)))
     value = option.value
-    pos = getattr(value, "pos", NOWHERE) or option.pos
+    pos = _at(getattr(value, "pos", NOWHERE), option.pos)
     kind = value.kind if isinstance(value, ast.Literal) else None
     hint = f":{option.keyword} is {spec.help}"
     if spec.kind is int and kind == "numeral":
@@ -77,7 +77,7 @@ def option_value(option: ast.SetOption, path: str = "<string>") -> object:
         return [int(part) for part in value.text.split()]
     expected = {int: "a numeral", float: "a number", str: "a string",
                 list: 'a string of positive integers like "30 100 300"'}[spec.kind]
-    raise SygusError(f"option ':{option.keyword}' expects {expected}", _at(pos, option.pos), path, hint)
+    raise SygusError(f"option ':{option.keyword}' expects {expected}", pos, path, hint)
 
 
 def _at(pos: Pos, fallback: Pos) -> Pos:
@@ -229,10 +229,8 @@ class Checker:
         if self.sycam and name in logic.WITH_NUMERAL and name not in self.env.functions:
             self.numeral_operand(app)
         args = tuple(self.term(a, scope, grammar) for a in app.args)
-        if name in scope and not head.indices:
-            held = scope[name]
-            if held.name != ARROW:
-                raise self.error(f"'{name}' is a {sort_text(held)}, not a function", pos)
+        held = None if head.indices else scope.get(name)
+        if held is not None and held.name == ARROW:  # a function-sorted parameter, applied
             result = self.user_call(name, FunctionSignature(held.params[:-1], held.params[-1], "value"), app, args)
         elif name in self.env.functions and not head.indices:
             result = self.user_call(name, self.env.functions[name], app, args)
@@ -347,6 +345,8 @@ class Checker:
             self.env.variables[name] = sort
 
     def _DeclareWeight(self, command: ast.DeclareWeight) -> None:
+        if command.name in self.env.weights:
+            raise self.error(f"weight '{command.name}' is already declared", command.pos)
         self.env.weights.add(command.name)
 
     def _DefineSort(self, command: ast.DefineSort) -> None:
