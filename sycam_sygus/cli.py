@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _print_parsed(args)
         return _solve(args, started)
     except (SygusError, RunlogError) as err:
-        print(_render(err, args.file, source), file=sys.stderr)
+        print(_render(err, args.file, source, set(option_overrides(args))), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("sycam-solve: interrupted", file=sys.stderr)
@@ -106,6 +106,7 @@ def _solve(args: argparse.Namespace, started: float) -> int:
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     _print_warnings(problem.warnings, args.file)
+    _check_device(str(problem.options["device"]))
     backend = open_backend(problem.options)
     from backends.metrics import MetricError  # the backend's own errors about unusable input
     from backends.operators import OperatorError
@@ -122,6 +123,21 @@ def _print_warnings(warnings: Sequence[str], path: str) -> None:
     """Warnings on stderr as `FILE[:LINE:COL]: warning: ...` (the checker's come located already)."""
     for warning in warnings:
         print(warning if ": warning: " in warning else f"{path}: warning: {warning}", file=sys.stderr)
+
+
+def _check_device(name: str) -> None:
+    """A located error for a device this machine cannot use (torch would fail deep inside)."""
+    if not name:
+        return
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise SygusError(f"unknown device '{name}'", path="sycam.device", hint="use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise SygusError(f"device '{name}' is not available: this machine has {torch.cuda.device_count()} CUDA "
+                         "device(s)", path="sycam.device", hint="use cpu, or leave the device empty to pick one")
 
 
 def open_backend(options: dict[str, object]) -> Backend:
@@ -280,21 +296,23 @@ def _stop_on_interrupt(stop: threading.Event, progress: Progress) -> Iterator[No
         signal.signal(signal.SIGINT, previous)
 
 
-def _render(err: BaseException, path: str, source: str) -> str:
+def _render(err: BaseException, path: str, source: str, flagged: set[str] = frozenset()) -> str:
     """A located error message with the source line and a caret where the error has a place."""
     if not isinstance(err, SygusError):
         return f"{path}: error: {err}"
     if err.pos == NOWHERE and err.path in {f"sycam.{name}" for name in OPTIONS}:
-        err = _at_option(err, path, source)
+        err = _at_option(err, path, source, flagged)
     same_file = os.path.abspath(err.path) == os.path.abspath(path)
     return err.render(source if same_file else None)
 
 
-def _at_option(err: SygusError, path: str, source: str) -> SygusError:
-    """A backend error about option `sycam.NAME`, moved to that option's `set-option` line."""
+def _at_option(err: SygusError, path: str, source: str, flagged: set[str]) -> SygusError:
+    """A backend error about option `sycam.NAME`, moved to where that option was set."""
+    name = err.path.removeprefix("sycam.")
     match = re.search(rf"\(\s*set-option\s+:{re.escape(err.path)}(?![\w.-])", source)
-    if match is None:  # set by a flag or left at its default
-        return SygusError(f"{err.message} (option :{err.path}, from a flag or its default)", NOWHERE, path, err.hint)
+    if name in flagged or match is None:
+        where = f"--{name}" if name in flagged else "its default"
+        return SygusError(f"{err.message} (option :{err.path}, from {where})", NOWHERE, path, err.hint)
     line = source.count("\n", 0, match.start()) + 1
     column = match.start() - source.rfind("\n", 0, match.start())
     return SygusError(f"{err.message} (option :{err.path})", Pos(line, column), path, err.hint)

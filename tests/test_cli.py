@@ -345,3 +345,11 @@ def test_a_closed_stdout_does_not_cost_the_report(problem_file, tmp_path):
     stderr = process.communicate(timeout=120)[1]
     assert process.returncode == 0 and "Traceback" not in stderr, stderr
     assert json.loads((tmp_path / "r" / "report.json").read_text())["status"] == "infeasible"  # all tie
+
+
+@pytest.mark.parametrize("device", ["banana", "cuda:99"])
+def test_an_unusable_device_is_a_located_error_naming_its_flag(problem_file, fake_backend, device, capsys):
+    assert cli.main([str(problem_file), "--device", device]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{problem_file}:0:0: error: ") and f"'{device}'" in err
+    assert "(option :sycam.device, from --device)" in err and "Traceback" not in err
