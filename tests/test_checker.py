@@ -4,12 +4,17 @@ Each negative case checks the message (positions are covered in test_errors.py);
 case would fail if the theory table computed a wrong result sort, because the surrounding `=`
 compares it with a literal of the expected sort.
 """
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sycam_sygus import ast
 from sycam_sygus.ast import Pos, Sort
 from sycam_sygus.checker import check
 from sycam_sygus.errors import SygusError
+from sycam_sygus.lower import problem_from_script
 from sycam_sygus.parser import parse_text
 
 INT = Sort("Int")
@@ -254,3 +259,41 @@ def test_options_of_other_solvers_warn_and_sycam_options_validate():
     assert warnings == ["<string>:2:1: warning: option ':produce-models' is not a sycam option; ignored"]
     assert message("(set-logic SYCAM)\n(set-option :sycam.tiers \"10 x\")\n") == \
         "option ':sycam.tiers' expects a string of positive integers like \"30 100 300\""
+
+
+# ---------------------------------------------------------------- robustness
+
+
+MUTANTS = ("bvadd", "+", "ite", "and", "Int", "Bool", "(_ BitVec 4)", "#x0", "1", "0.5", "true", "x", "(",
+           ")", "str.++", '"a"', "relu", "pow", "(_ extract 3 0)", "let", "Real", "=", "(Constant Real)", "(- 1)",
+           "softmax", "(topk W 2)", "grads", "(deletion weights)", "sycam.nope", ":sycam.images", "W")
+SEEDS = (
+    "(set-logic BV)\n(synth-fun f ((s (_ BitVec 4)) (t (_ BitVec 4))) (_ BitVec 4)\n"
+    "  ((Start (_ BitVec 4)) (B Bool)) ((Start (_ BitVec 4) (s t #x0 (bvadd Start Start) (ite B Start Start)))\n"
+    "  (B Bool ((bvult Start Start)))))\n(declare-var s (_ BitVec 4))\n(declare-var t (_ BitVec 4))\n"
+    "(constraint (= (f s t) (bvadd s t)))\n(check-synth)\n",
+    "(set-logic SYCAM)\n(set-option :sycam.images 30)\n"
+    "(synth-fun weights ((grads Real) (cic Real)) Real ((W Real) (T Real))\n"
+    "  ((W Real (T (+ W W) (relu W) (pow T 2))) (T Real (grads cic 0.5))))\n"
+    "(define-fun gradcam ((grads Real) (cic Real)) Real grads)\n"
+    "(declare-oracle-fun deletion ((-> Real Real Real)) Real sycam.deletion)\n"
+    "(constraint (>= (deletion weights) (deletion gradcam)))\n(check-synth)\n",
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(MUTANTS)), min_size=1,
+                                        max_size=3))
+def test_mutated_scripts_only_ever_raise_sygus_errors(seed, edits):
+    text = seed
+    for position, replacement in edits:
+        tokens = list(re.finditer(r"[^\s()]+|[()]", text))
+        token = tokens[position % len(tokens)]
+        text = text[:token.start()] + replacement + text[token.end():]
+    try:
+        script = parse_text(text)
+        check(script)
+        if "SYCAM" in text:
+            problem_from_script(script)
+    except SygusError as error:
+        assert error.message
