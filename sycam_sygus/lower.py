@@ -199,6 +199,7 @@ class ProblemBuilder:
         self.oracles: dict[str, str] = {}  # oracle function name -> metric
         self.synth: ast.SynthFun | None = None
         self.logic = ""
+        self.logic_pos = ast.NOWHERE
 
     def error(self, message: str, pos: ast.Pos, hint: str = "") -> SygusError:
         return SygusError(message, pos, self.path, hint)
@@ -209,7 +210,8 @@ class ProblemBuilder:
         goal_commands: list[ast.Command] = []
         for command in self.script.commands:
             if isinstance(command, ast.SetLogic):
-                self.logic = self.logic or command.logic
+                if not self.logic:
+                    self.logic, self.logic_pos = command.logic, command.pos
             elif isinstance(command, ast.SetOption):
                 if command.keyword.startswith(logic.METRIC_PREFIX):
                     values[command.keyword[len(logic.METRIC_PREFIX):]] = option_value(command, self.path)
@@ -229,7 +231,7 @@ class ProblemBuilder:
                                  SUPPORTED_GOALS)
         if self.logic != "SYCAM":
             raise self.error(f"a CAM-synthesis problem needs (set-logic SYCAM), not {self.logic or 'none'}",
-                             ast.NOWHERE, "write (set-logic SYCAM) as the first command")
+                             self.logic_pos, "write (set-logic SYCAM) as the first command")
         if self.synth is None:
             raise self.error("the problem has no synth-fun", ast.NOWHERE,
                              "declare the weights to synthesise, e.g. (synth-fun weights ((grads Real)) Real)")
