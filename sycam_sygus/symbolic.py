@@ -126,11 +126,10 @@ def _minus(args: list) -> sympy.Basic:
     return -args[0] if len(args) == 1 else args[0] - sympy.Add(*args[1:])
 
 
-def _equal(args: list) -> sympy.Basic:
+def _equal(args: list, boolean: bool) -> sympy.Basic:
     pairs = zip(args, args[1:])
-    if all(a.is_Boolean or isinstance(a, sympy.logic.boolalg.Boolean) for a in args):
-        return sympy.And(*(sympy.Equivalent(a, b) for a, b in pairs))
-    return sympy.And(*(sympy.Eq(a, b) for a, b in pairs))
+    relation = sympy.Equivalent if boolean else sympy.Eq
+    return sympy.And(*(relation(a, b) for a, b in pairs))
 
 
 def _chain(relation: Callable) -> Callable[[list], sympy.Basic]:
@@ -174,7 +173,7 @@ _TO_SYMPY: dict[str, Callable[[Term, list], sympy.Basic]] = {
     "softmax": lambda t, a: Softmax(a[0]),
     "normalize": lambda t, a: Normalize(a[0]),
     "ite": lambda t, a: _ite(*a, t.sort),
-    "=": lambda t, a: _equal(a),
+    "=": lambda t, a: _equal(a, t.args[0].sort == BOOL),
     **{op: (lambda relation: lambda t, a: _chain(relation)(a))(relation) for op, relation in _COMPARE.items()},
     "and": lambda t, a: sympy.And(*a),
     "or": lambda t, a: sympy.Or(*a),
