@@ -244,6 +244,8 @@ class Classifier:
         self.tail_forwards = 0
         self._tail: Callable[[Tensor], Tensor] | None = derive_tail(model, self.layer_name) if tail_only else None
         self._tail_checked = False
+        self._inference_model: nn.Module | None = None
+        self._inference_checked = False
 
     def model_input(self, pixels: Tensor) -> Tensor:
         """Pixels in [0, 1] -> what the model expects (normalisation applied)."""
@@ -259,14 +261,52 @@ class Classifier:
         """Logits `[N, classes]` of pixel images `[N, 3, H, W]` (batched, no grad)."""
         return torch.cat([self._run(chunk) for chunk in pixels.split(self.batch_size)])
 
-    def probs(self, pixels: Tensor, targets: Tensor) -> Tensor:
-        """Softmax probability `[N]` of each image's target class."""
+    def probs(self, pixels: Tensor, targets: Tensor, *, optimized: bool = False) -> Tensor:
+        """Softmax probability `[N]` of each image's target class.
+
+        `optimized=True` runs the inference-optimised copy of the model (see `_optimized_logits`):
+        the same values to float rounding, about 1.3x less CPU time on batch-norm conv nets.
+        """
         targets = targets.to(self.device)
         out = []
         for chunk, chunk_targets in zip(pixels.split(self.batch_size), targets.split(self.batch_size)):
-            p = self.logits(chunk).softmax(dim=1)
+            p = (self._optimized_logits(chunk) if optimized else self.logits(chunk)).softmax(dim=1)
             out.append(p.gather(1, chunk_targets.view(-1, 1)).squeeze(1))
         return torch.cat(out) if out else torch.zeros(0, device=self.device)
+
+    @torch.inference_mode()
+    def _optimized_logits(self, pixels: Tensor) -> Tensor:
+        """Logits of one batch through the model with batch norms folded into the convolutions and
+        oneDNN (MKLDNN) layouts, once that copy reproduces the model; otherwise through the model.
+
+        Layer hooks do not fire in the copy, so only hook-free passes (Score-CAM's) may use it.
+        """
+        if not self._inference_checked:
+            self._inference_checked = True
+            self._inference_model = self._checked_inference_model(pixels[:1])
+        if self._inference_model is None:
+            return self.logits(pixels)
+        self.forwards += pixels.shape[0]
+        return self._inference_model(self.model_input(pixels))
+
+    def _checked_inference_model(self, sample: Tensor) -> nn.Module | None:
+        """The optimised copy if the model can be traced and the copy gives its logits on `sample`."""
+        if self.device.type != "cpu" or not torch.backends.mkldnn.is_available():
+            return None  # the pass builds CPU oneDNN modules only
+        with warnings.catch_warnings():
+            # torch.utils.mkldnn's modules are declared with the deprecated torch.jit.script_method.
+            warnings.simplefilter("ignore", FutureWarning)
+            from torch.fx.experimental.optimization import optimize_for_inference
+
+            try:
+                optimized = optimize_for_inference(self.model)
+            except Exception:  # noqa: BLE001 - any forward torch.fx cannot trace keeps the plain model
+                return None
+        expected = self.logits(sample)
+        self.forwards += sample.shape[0]
+        got = optimized(self.model_input(sample))
+        scale = expected.abs().max().clamp_min(1e-6)
+        return optimized if got.shape == expected.shape and (got - expected).abs().max() <= 1e-4 * scale else None
 
     @contextlib.contextmanager
     def _layer_hook(self, substitute: Tensor | None = None) -> Iterator[list[Tensor]]:

@@ -65,7 +65,8 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     """cic: `p_c(x ⊙ H^k) − p_c(black)`, the K masked images of all images batched together.
 
     A constant channel has `H^k = 0`, so its masked image *is* the black baseline and its value
-    is exactly 0: those channels cost no model call.
+    is exactly 0: those channels cost no model call. The masked images go through the
+    classifier's inference-optimised model (no hooks are needed here), checked against the model.
     """
     count, channels = acts.shape[:2]
     device = classifier.device
@@ -79,7 +80,7 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     for chunk in varying.split(classifier.batch_size):
         image, channel = chunk // channels, chunk % channels
         masks = normalized_upsample(acts[image, channel].unsqueeze(1), size)
-        values[chunk] = classifier.probs(pixels[image] * masks, targets[image]) - black[targets[image]]
+        values[chunk] = classifier.probs(pixels[image] * masks, targets[image], optimized=True) - black[targets[image]]
     return values.view(count, channels)
 
 

@@ -2,7 +2,10 @@
 AblationCAM on the same model, layer and images, on one CPU thread. A benchmark, not a test.
 
     python benchmarks/bench_terminals.py                       # EfficientNet-Lite0 if installed
-    python benchmarks/bench_terminals.py --model resnet18 --size 224 --images 1
+    python benchmarks/bench_terminals.py --model resnet18 --size 224 --images 1 --terminals cic
+
+Both wall-clock and process CPU seconds are printed: on a shared machine the wall clock mostly
+measures the neighbours, while the CPU time of a one-thread run measures the work itself.
 
 EfficientNet-Lite0 needs the `photos` extra; otherwise torchvision resnet18 (random weights).
 Photos come from scikit-image when installed, else seeded noise.
@@ -20,6 +23,7 @@ from backends.models import Classifier, default_layer, find_layer, load_model
 from backends.torch_backend import TorchBackend
 
 LITE0 = "efficientnet-lite0"
+PEERS = {"cic": "ScoreCAM", "abl": "AblationCAM"}
 
 
 def lite0_available() -> bool:
@@ -59,27 +63,36 @@ def photos(count: int, size: int) -> torch.Tensor:
                                                   align_corners=False)[0] for i in images])
 
 
-def time_ours(model, layer, normalize, pixels, terminal: str, batch_size: int) -> tuple[float, dict]:
-    """Seconds per image for one terminal from a fresh, cache-free backend (targets and probe included)."""
+class Stopwatch:
+    """Wall-clock and process CPU seconds of a `with` block."""
+
+    def __enter__(self) -> "Stopwatch":
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self._wall, time.process_time() - self._cpu
+
+
+def time_ours(model, layer, normalize, pixels, terminal: str, batch_size: int) -> tuple[Stopwatch, dict]:
+    """Time of one terminal from a fresh, cache-free backend (targets and probe included)."""
     count = len(pixels)
     images = ImageSet(pixels, torch.full((count,), -1), None, [str(i) for i in range(count)], [(1, 1)] * count)
     backend = TorchBackend(Classifier(model, layer, normalize, "cpu", batch_size), images)
-    start = time.perf_counter()
-    backend.terminal(terminal, range(count))
-    seconds = (time.perf_counter() - start) / count
-    return seconds, {"forwards": backend.forwards, "tail_forwards": backend.classifier.tail_forwards}
+    with Stopwatch() as watch:
+        backend.terminal(terminal, range(count))
+    return watch, {"forwards": backend.forwards, "tail_forwards": backend.classifier.tail_forwards}
 
 
-def time_theirs(method: str, model, layer, normalize, pixels) -> float:
-    """Seconds per image for a pytorch-grad-cam method on the same (normalised) input."""
+def time_theirs(method: str, model, layer, normalize, pixels) -> Stopwatch:
+    """Time of a pytorch-grad-cam method on the same (normalised) input."""
     import pytorch_grad_cam
 
     inputs = pixels if normalize is None else (
         (pixels - torch.tensor(normalize[0]).view(1, 3, 1, 1)) / torch.tensor(normalize[1]).view(1, 3, 1, 1))
-    with getattr(pytorch_grad_cam, method)(model=model, target_layers=[layer]) as cam:
-        start = time.perf_counter()
+    with getattr(pytorch_grad_cam, method)(model=model, target_layers=[layer]) as cam, Stopwatch() as watch:
         cam(input_tensor=inputs, targets=None)
-        return (time.perf_counter() - start) / len(pixels)
+    return watch
 
 
 def main() -> None:
@@ -89,6 +102,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--images", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--terminals", nargs="+", choices=sorted(PEERS), default=sorted(PEERS))
     parser.add_argument("--skip-theirs", action="store_true", help="time only our terminals")
     arguments = parser.parse_args()
     torch.set_num_threads(1)
@@ -96,12 +110,15 @@ def main() -> None:
     pixels = photos(arguments.images, arguments.size)
     print(f"model {arguments.model} at {arguments.size}x{arguments.size}, {arguments.images} image(s), "
           f"batch size {arguments.batch_size}, 1 thread")
-    for terminal, method in (("cic", "ScoreCAM"), ("abl", "AblationCAM")):
+    count = arguments.images
+    for terminal in arguments.terminals:
         ours, counts = time_ours(model, layer, normalize, pixels, terminal, arguments.batch_size)
-        line = f"{terminal:4s} ours {ours:8.2f} s/image  ({counts['forwards']} forwards, {counts['tail_forwards']} tail-only)"
+        line = (f"{terminal:4s} ours {ours.wall / count:8.2f} s/image wall, {ours.cpu / count:8.2f} s/image CPU "
+                f"({counts['forwards']} forwards, {counts['tail_forwards']} tail-only)")
         if not arguments.skip_theirs:
-            theirs = time_theirs(method, model, layer, normalize, pixels)
-            line += f"   {method} {theirs:8.2f} s/image   speed-up {theirs / ours:6.1f}x"
+            theirs = time_theirs(PEERS[terminal], model, layer, normalize, pixels)
+            line += (f"   {PEERS[terminal]} {theirs.wall / count:8.2f} s/image wall, {theirs.cpu / count:8.2f} "
+                     f"s/image CPU   speed-up {theirs.wall / ours.wall:5.2f}x wall, {theirs.cpu / ours.cpu:5.2f}x CPU")
         print(line, flush=True)
 
 

@@ -139,7 +139,9 @@ def test_cic_of_a_dead_channel_is_zero_without_a_model_call():
     assert (values[:, 4] == 0).all()
     live = acts.flatten(2).amax(dim=2) > acts.flatten(2).amin(dim=2)
     assert not live[:, 4].any()
-    assert backend.forwards - before == 1 + int(live.sum())  # black baseline + the live channels only
+    # The black baseline, the live channels only, and the once-per-classifier check that runs one
+    # image through both the model and its inference-optimised copy.
+    assert backend.forwards - before == 1 + int(live.sum()) + 2
     torch.testing.assert_close(values, reference_cic(model, pixels, targets, acts), rtol=1e-5, atol=1e-6)
     assert probe_cost == 2
 
@@ -201,6 +203,80 @@ def test_non_4d_layer_is_a_clear_error():
     with pytest.raises(SygusError, match="not a 4-D") as error:
         backend.terminal("grads", [0])
     assert "features" in error.value.hint or "classifier" in error.value.hint
+
+
+class BatchNormNet(nn.Module):
+    """conv/BN/ReLU features with non-trivial running statistics: BN folding changes the arithmetic."""
+
+    def __init__(self, channels: int = 6, classes: int = 4):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(),
+                                      nn.MaxPool2d(2), nn.Conv2d(channels, channels, 3, padding=1),
+                                      nn.BatchNorm2d(channels), nn.ReLU())
+        self.classifier = nn.Linear(channels, classes)
+        with torch.no_grad():
+            for norm in (self.features[1], self.features[5]):
+                norm.running_mean.uniform_(-0.5, 0.5)
+                norm.running_var.uniform_(0.5, 2.0)
+                norm.weight.uniform_(0.5, 1.5)
+                norm.bias.uniform_(-0.2, 0.2)
+
+    def forward(self, x):
+        return self.classifier(self.features(x).mean(dim=(2, 3)))
+
+
+class SignBranchNet(BatchNormNet):
+    """Python control flow on a tensor value: torch.fx cannot trace it, so no optimised copy exists."""
+
+    def forward(self, x):
+        features = self.features(x)
+        return self.classifier(features.mean(dim=(2, 3)) if x.sum() > 0 else features.amax(dim=(2, 3)))
+
+
+def cic_and_reference(model, pixels):
+    """cic from the backend and from the loop reference, for all images at the `features` layer."""
+    backend = backend_for(model, "features", pixels, batch_size=5)
+    with torch.no_grad():
+        acts = model.features(pixels)
+    images = list(range(len(pixels)))
+    targets = torch.tensor(backend.target_classes(images))
+    return backend, backend.terminal("cic", images), reference_cic(model, pixels, targets, acts)
+
+
+def test_cic_through_the_optimised_copy_of_a_batch_norm_net_matches_the_loop():
+    torch.manual_seed(8)
+    backend, values, expected = cic_and_reference(BatchNormNet().eval(), torch.rand(2, 3, 16, 16))
+    assert backend.classifier._inference_model is not None  # the folded oneDNN copy did the work
+    assert expected.abs().max() > 1e-3  # values that can disagree, not all zeros
+    torch.testing.assert_close(values, expected, rtol=1e-5, atol=1e-6)
+
+
+class OffByOne(nn.Module):
+    """Wraps a model and shifts its logits: an 'optimised copy' that must be rejected."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x) + torch.arange(self.model.classifier.out_features, dtype=x.dtype)
+
+
+def test_an_optimised_copy_that_disagrees_with_the_model_is_not_used(monkeypatch):
+    import torch.fx.experimental.optimization as fx_optimization
+
+    monkeypatch.setattr(fx_optimization, "optimize_for_inference", OffByOne)
+    torch.manual_seed(9)
+    backend, values, expected = cic_and_reference(BatchNormNet().eval(), torch.rand(2, 3, 16, 16))
+    assert backend.classifier._inference_model is None
+    torch.testing.assert_close(values, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_cic_of_a_model_torch_fx_cannot_trace_uses_the_model_itself():
+    torch.manual_seed(10)
+    backend, values, expected = cic_and_reference(SignBranchNet().eval(), torch.rand(2, 3, 16, 16))
+    assert backend.classifier._inference_model is None
+    torch.testing.assert_close(values, expected, rtol=1e-5, atol=1e-6)
 
 
 # ---------------------------------------------------------------- differential vs pytorch-grad-cam
