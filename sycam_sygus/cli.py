@@ -48,6 +48,30 @@ OPTION_FLAGS = {
 FLAG_METAVARS = {"time-limit": "S", "tiers": '"N N N"', "device": "D"}
 
 
+def _at_least(kind: type, low: float, strictly: bool = False):
+    """An argparse type: a number of `kind` that is >= `low` (> with `strictly`)."""
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "whole number" if kind is int else "number"
+            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}") from None
+        if value < low or (strictly and value == low):
+            raise argparse.ArgumentTypeError(f"expected a number {'>' if strictly else '>='} {low}, got {text!r}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its messages
+    return convert
+
+
+FLAG_LOWER_BOUNDS = {
+    "images": _at_least(int, 0),  # 0 = every image
+    "max-candidates": _at_least(int, 0),  # 0 = no limit
+    "max-size": _at_least(int, 1),
+    "time-limit": _at_least(float, 0, strictly=True),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; flag help repeats the option table of sycam_sygus/options.py."""
     parser = argparse.ArgumentParser(
@@ -59,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
     for dest, name in OPTION_FLAGS.items():
         option = OPTIONS[name]
-        kind = _tiers if option.kind is list else option.kind
+        kind = _tiers if option.kind is list else FLAG_LOWER_BOUNDS.get(name, option.kind)
         parser.add_argument(f"--{name}", dest=dest, type=kind, metavar=FLAG_METAVARS.get(name, "N"),
                             help=f"{option.help} (overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")

@@ -114,7 +114,11 @@ def test_missing_file_exits_2(tmp_path, capsys):
         (["p.sl", "--resume"], "--resume needs --report"),
         (["p.sl", "--tiers", "30 ten"], "expected space-separated whole numbers"),
         (["p.sl", "--tiers", "30 10"], "positive and ascending"),
-        (["p.sl", "--images", "many"], "invalid int value"),
+        (["p.sl", "--images", "many"], "expected a whole number, got 'many'"),
+        (["p.sl", "--images", "-3"], "expected a number >= 0"),
+        (["p.sl", "--max-size", "0"], "expected a number >= 1"),
+        (["p.sl", "--time-limit", "0"], "expected a number > 0"),
+        (["p.sl", "--seed", "x"], "invalid int value"),
     ],
 )
 def test_bad_flags_exit_2_with_usage(argv, message, capsys):
