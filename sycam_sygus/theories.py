@@ -180,6 +180,12 @@ def _real_result(sort: Sort) -> Sort:
     return REAL
 
 
+def _divisible(args: tuple[Sort, ...], indices: tuple[int, ...]) -> Sort:
+    if len(indices) != 1 or indices[0] < 1:
+        raise SignatureError("'divisible' needs one positive numeral index, written (_ divisible n)")
+    return fixed("divisible", (INT,), BOOL)(args, ())
+
+
 ARITHMETIC: dict[str, Signature] = {
     "+": uniform("+", 2, None, is_numeric, "Int or Real"),
     "-": uniform("-", 1, None, is_numeric, "Int or Real"),
@@ -191,6 +197,7 @@ ARITHMETIC: dict[str, Signature] = {
     "to_real": fixed("to_real", (INT,), REAL),
     "to_int": fixed("to_int", (REAL,), INT),
     "is_int": fixed("is_int", (REAL,), BOOL),
+    "divisible": _divisible,
     **{op: uniform(op, 2, None, is_numeric, "Int or Real", _to_bool) for op in ("<=", "<", ">=", ">")},
 }
 

@@ -61,7 +61,7 @@ def test_hand_built_script_checks_and_locates_its_error():
 def test_core_and_integer_arithmetic():
     ok("(set-logic LIA)\n(declare-var a Int)\n(declare-var b Bool)\n"
        "(constraint (=> b (and (distinct a 1 2) (xor b (not b)) (= (ite b a (- a)) (mod (div a 2) 3)))))\n"
-       "(constraint (< 0 (abs a) 10))\n")
+       "(constraint (< 0 (abs a) 10))\n(constraint ((_ divisible 3) (* 3 a)))\n")
 
 
 def test_mixed_int_and_real_arithmetic_is_lenient():
