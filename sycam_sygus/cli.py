@@ -60,7 +60,6 @@ def _at_least(kind: type, low: float, strictly: bool = False):
             raise argparse.ArgumentTypeError(f"expected a number {'>' if strictly else '>='} {low}, got {text!r}")
         return value
 
-    convert.__name__ = kind.__name__  # argparse names the type in its messages
     return convert
 
 
