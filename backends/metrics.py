@@ -69,10 +69,11 @@ def _digest(data: bytes) -> bytes:
 
 
 def _flag_maps(s_fm: Tensor, s: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
-    """`[C, I']` flags of non-finite maps (on the CPU), and the maps with NaN set to 0 if any."""
+    """`[C, I']` flags of non-finite maps (on the CPU), and the maps with NaN set to 0 if any.
+
+    `cam_maps` flags `S_fm` and `S` together, so reading the small `S_fm` is enough.
+    """
     flagged = invalid_maps(s_fm).cpu()
-    if s is not None:
-        flagged |= invalid_maps(s).cpu()
     if not flagged.any():
         return flagged, s_fm, s
     return flagged, s_fm.nan_to_num(0.0), None if s is None else s.nan_to_num(0.0)
@@ -418,14 +419,12 @@ class MetricEvaluator:
             if n == 0:
                 continue
             values = maps[:, i]
-            threshold = torch.topk(values, n, dim=-1, sorted=False).values.amin(dim=-1, keepdim=True)
-            above = values > threshold
+            highest = torch.topk(values, n, dim=-1, sorted=False).values
+            threshold = highest.amin(dim=-1, keepdim=True)
+            # places left for pixels equal to the threshold; the lowest pixel indices take them
+            places = n - (highest > threshold).sum(dim=-1, keepdim=True)
             ties = values == threshold
-            places = n - above.sum(dim=-1, keepdim=True)
-            if bool((ties.sum(dim=-1, keepdim=True) > places).any()):
-                # more pixels equal the threshold than places left: the lowest indices fill them
-                ties &= ties.cumsum(dim=-1) <= places
-            chosen[:, i] = above | ties
+            chosen[:, i] = (values > threshold) | (ties & (ties.cumsum(dim=-1) <= places))
         return chosen
 
     def _mask_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor, flagged: Tensor) -> Tensor:
