@@ -7,6 +7,8 @@ score it the worst value, so nothing downstream has to carry a separate mask.
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -32,9 +34,21 @@ def normalize_maps(maps: Tensor) -> Tensor:
 
 def invalid_maps(maps: Tensor) -> Tensor:
     """`[C, I]` True where a map `[C, I, H, W]` was flagged (holds a non-finite value)."""
-    # One float64 sum per map is finite exactly when every float32 entry is (no overflow), and
-    # is cheaper than a boolean copy of every map.
-    return ~torch.isfinite(maps.flatten(2).sum(dim=-1, dtype=torch.float64))
+    # amax/amin propagate NaN and reach ±inf: two fast reductions instead of a boolean copy.
+    low, high = torch.aminmax(maps.flatten(2), dim=-1)
+    return ~(torch.isfinite(low) & torch.isfinite(high))
+
+
+@functools.lru_cache(maxsize=16)
+def linear_upsampling_matrix(source: int, target: int, dtype: torch.dtype, device: str) -> Tensor:
+    """`[target, source]` weights of 1-D linear interpolation with half-pixel centres.
+
+    Bilinear upsampling is separable, so `rows @ S_fm @ cols.T` equals
+    `F.interpolate(S_fm, mode="bilinear", align_corners=False)` (up to float rounding, ~1e-7)
+    and is faster: two small matrix products instead of a per-pixel gather.
+    """
+    identity = torch.eye(source, dtype=dtype, device=device)[None]
+    return F.interpolate(identity, size=target, mode="linear", align_corners=False)[0].T.contiguous()
 
 
 def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
@@ -55,11 +69,9 @@ def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tens
     s_fm = torch.relu(torch.einsum("cik,ikhw->cihw", clean, acts))
     valid = finite_weights & torch.isfinite(s_fm).flatten(2).all(dim=-1)
     height, width = acts.shape[-2:]
-    upsampled = F.interpolate(
-        s_fm.reshape(candidates * images, 1, height, width), size=tuple(size), mode="bilinear",
-        align_corners=False,
-    ).view(candidates, images, *size)
-    s = normalize_maps(upsampled)
+    rows = linear_upsampling_matrix(height, size[0], acts.dtype, str(acts.device))
+    cols = linear_upsampling_matrix(width, size[1], acts.dtype, str(acts.device))
+    s = normalize_maps(rows @ s_fm @ cols.T)
     if valid.all():
         return s_fm, s
     nan = torch.tensor(float("nan"), dtype=s.dtype, device=s.device)

@@ -103,3 +103,13 @@ def test_maps_agree_with_pytorch_grad_cam_for_the_same_weights():
     _, ours = cam_maps(torch.from_numpy(weights)[None], acts, (27, 35))
     assert ours.shape[1:] == theirs.shape
     np.testing.assert_allclose(ours[0].numpy(), theirs, atol=2e-6)
+
+
+def test_upsampling_by_matrices_equals_torch_bilinear():
+    torch.manual_seed(4)
+    acts = torch.rand(3, 5, 7, 6, dtype=torch.float64)
+    weights = torch.randn(4, 3, 5, dtype=torch.float64)
+    s_fm, s = cam_maps(weights, acts, (31, 17))
+    reference = torch.nn.functional.interpolate(s_fm.flatten(0, 1)[:, None], size=(31, 17), mode="bilinear",
+                                                align_corners=False)[:, 0].view_as(s)
+    assert torch.allclose(s, normalize_maps(reference), atol=1e-12)
