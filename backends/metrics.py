@@ -419,12 +419,17 @@ class MetricEvaluator:
             if n == 0:
                 continue
             values = maps[:, i]
-            highest = torch.topk(values, n, dim=-1, sorted=False).values
-            threshold = highest.amin(dim=-1, keepdim=True)
-            # places left for pixels equal to the threshold; the lowest pixel indices take them
-            places = n - (highest > threshold).sum(dim=-1, keepdim=True)
-            ties = values == threshold
-            chosen[:, i] = (values > threshold) | (ties & (ties.cumsum(dim=-1) <= places))
+            threshold = torch.topk(values, n, dim=-1, sorted=False).values.amin(dim=-1, keepdim=True)
+            selected = values >= threshold
+            # (a float sum is faster than a boolean one)
+            crowded = (selected.to(values.dtype).sum(dim=-1) > n).nonzero().flatten()
+            if len(crowded):
+                # more than n pixels reach the threshold: the lowest indices among equal ones stay
+                rows, cut = values[crowded], threshold[crowded]
+                ties = rows == cut
+                places = n - (rows > cut).sum(dim=-1, keepdim=True)
+                selected[crowded] = (rows > cut) | (ties & (ties.cumsum(dim=-1) <= places))
+            chosen[:, i] = selected
         return chosen
 
     def _mask_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor, flagged: Tensor) -> Tensor:
@@ -437,5 +442,5 @@ class MetricEvaluator:
             inside = (maps * masks).sum(dim=-1)
             total = maps.sum(dim=-1)
             return torch.where(total > 0, inside / torch.where(total > 0, total, 1.0), 0.0).cpu()
-        inside = (self._top_pixels(s, images) & masks).sum(dim=-1).cpu().to(torch.float64)
-        return inside / masks.sum(dim=-1).cpu().to(torch.float64).clamp_min(1.0)
+        inside = torch.einsum("cip,ip->ci", self._top_pixels(s, images).to(s.dtype), masks.to(s.dtype))
+        return inside.cpu().to(torch.float64) / masks.sum(dim=-1).cpu().to(torch.float64).clamp_min(1.0)
