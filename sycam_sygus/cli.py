@@ -40,12 +40,7 @@ from .solver import Observer, SolveResult, solve
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 FIGURE_IMAGES = 4
 
-# Flags that override the file's `:sycam.*` options: flag destination -> option name.
-OPTION_FLAGS = {
-    "time_limit": "time-limit", "images": "images", "tiers": "tiers", "seed": "seed", "device": "device",
-    "max_candidates": "max-candidates", "max_size": "max-size",
-}
-FLAG_METAVARS = {"time-limit": "S", "tiers": '"N N N"', "device": "D"}
+FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
 
 
 def _at_least(kind: type, low: float, strictly: bool = False):
@@ -63,12 +58,28 @@ def _at_least(kind: type, low: float, strictly: bool = False):
     return convert
 
 
+# Range checks for numeric flags (a file's numerals are non-negative already); others convert by kind.
 FLAG_LOWER_BOUNDS = {
     "images": _at_least(int, 0),  # 0 = every image
+    "eq-images": _at_least(int, 0),  # 0 only with :sycam.equivalence "" (the solver says so)
+    "steps": _at_least(int, 1),
     "max-candidates": _at_least(int, 0),  # 0 = no limit
     "max-size": _at_least(int, 1),
     "time-limit": _at_least(float, 0, strictly=True),
+    "batch-size": _at_least(int, 1),
 }
+
+
+def _flag_type(name: str, kind: type):
+    """How the flag for option `name` converts its text."""
+    if kind is list:
+        return _tiers
+    return FLAG_LOWER_BOUNDS.get(name, kind)
+
+
+def _dest(name: str) -> str:
+    """The argparse destination of option `name`'s flag."""
+    return name.replace("-", "_")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,10 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
-    for dest, name in OPTION_FLAGS.items():
-        option = OPTIONS[name]
-        kind = _tiers if option.kind is list else FLAG_LOWER_BOUNDS.get(name, option.kind)
-        parser.add_argument(f"--{name}", dest=dest, type=kind, metavar=FLAG_METAVARS.get(name, "N"),
+    for name, option in OPTIONS.items():
+        parser.add_argument(f"--{name}", dest=_dest(name), type=_flag_type(name, option.kind),
+                            metavar=FLAG_METAVARS.get(option.kind, name.upper()),
                             help=f"{option.help} (overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
     parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
@@ -172,7 +182,7 @@ def open_backend(options: dict[str, object]) -> Backend:
 
 def option_overrides(args: argparse.Namespace) -> dict[str, object]:
     """The `:sycam.*` options the flags set (only those given)."""
-    return {name: getattr(args, dest) for dest, name in OPTION_FLAGS.items() if getattr(args, dest) is not None}
+    return {name: getattr(args, _dest(name)) for name in OPTIONS if getattr(args, _dest(name)) is not None}
 
 
 def run_search(

@@ -119,6 +119,10 @@ def test_missing_file_exits_2(tmp_path, capsys):
         (["p.sl", "--max-size", "0"], "expected a number >= 1"),
         (["p.sl", "--time-limit", "0"], "expected a number > 0"),
         (["p.sl", "--seed", "x"], "invalid int value"),
+        (["p.sl", "--steps", "0"], "expected a number >= 1"),
+        (["p.sl", "--batch-size", "0"], "expected a number >= 1"),
+        (["p.sl", "--eq-images", "-1"], "expected a number >= 0"),
+        (["p.sl", "--eq-images", "2.5"], "expected a whole number, got '2.5'"),
     ],
 )
 def test_bad_flags_exit_2_with_usage(argv, message, capsys):
@@ -127,13 +131,45 @@ def test_bad_flags_exit_2_with_usage(argv, message, capsys):
     assert captured.out == "" and message in captured.err and "usage: sycam-solve" in captured.err
 
 
+def _flag_sample(name, option):
+    """A non-default value for option `name`: (the flag's text, the value it must set)."""
+    if option.kind is list:
+        return "3 6", [3, 6]
+    if option.kind is int:
+        return str(option.default + 2), option.default + 2
+    if option.kind is float:
+        return "12.5", 12.5
+    return f"{name} value", f"{name} value"
+
+
+def test_every_option_has_a_flag_with_its_help_and_type():
+    parser = cli.build_parser()
+    flags = {action.option_strings[0]: action for action in parser._actions if action.option_strings}
+    argv = ["p.sl"]
+    expected = {}
+    for name, option in OPTIONS.items():
+        assert f"--{name}" in flags, name
+        assert option.help in flags[f"--{name}"].help and f":sycam.{name}" in flags[f"--{name}"].help
+        text, value = _flag_sample(name, option)
+        argv += [f"--{name}", text]
+        expected[name] = value
+    overrides = cli.option_overrides(parser.parse_args(argv))
+    assert overrides == expected
+    assert all(type(overrides[name]) is option.kind for name, option in OPTIONS.items())
+    assert cli.option_overrides(parser.parse_args(["p.sl"])) == {}  # only flags given override
+
+
 def test_flags_override_the_files_options(problem_file, fake_backend, capsys):
     status = cli.main([str(problem_file), "--tiers", "3 6", "--images", "6", "--seed", "7", "--max-size", "2",
-                       "--time-limit", "12.5", "--max-candidates", "9", "--device", "cpu", "--quiet"])
+                       "--time-limit", "12.5", "--max-candidates", "9", "--device", "cpu", "--quiet",
+                       "--eq-images", "3", "--equivalence", "value", "--target", "label", "--steps", "5",
+                       "--batch-size", "8", "--cache", "/tmp/nowhere"])
     assert status == 0
     assert fake_backend["tiers"] == [3, 6] and fake_backend["seed"] == 7 and fake_backend["max-size"] == 2
     assert fake_backend["time-limit"] == 12.5 and fake_backend["max-candidates"] == 9
-    assert fake_backend["device"] == "cpu"
+    assert fake_backend["device"] == "cpu" and fake_backend["eq-images"] == 3
+    assert fake_backend["equivalence"] == "value" and fake_backend["target"] == "label"
+    assert fake_backend["steps"] == 5 and fake_backend["batch-size"] == 8 and fake_backend["cache"] == "/tmp/nowhere"
     assert fake_backend["data"] == "builtin:cluttered-mnist"  # not overridden: the file's value
 
 
