@@ -20,6 +20,12 @@ Choices the theory leaves to the backend (each also stated where it is made):
 - `topn_gt` on an empty mask is 0 (no pixel can land inside it).
 - A flagged map (non-finite weights, see `cam.cam_maps`) scores `-inf` for metrics where higher
   is better and `+inf` otherwise: worse than any real value, and visible in any mean.
+- Maps are keyed after rounding: maps equal up to float noise can fall on both sides of a
+  rounding step and get two keys (an extra evaluation, never a wrong share); maps within 2^-20
+  of each other may share a key (for avg_drop/increase/sch).
+
+`s_fm` and `s` must be `cam.cam_maps`' output for the same weights (S is read as a function of
+the normalised S_fm, and flags are read from S_fm).
 """
 from __future__ import annotations
 
