@@ -216,8 +216,35 @@ def derive_tail(model: nn.Module, layer_path: str) -> Callable[[Tensor], Tensor]
 
 
 def pick_device(option: str = "") -> torch.device:
-    """The `device` option, or CUDA when available, else CPU."""
-    return torch.device(option or ("cuda" if torch.cuda.is_available() else "cpu"))
+    """The `device` option, or CUDA when available, else CPU; a SygusError for one this machine lacks."""
+    if not option:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(option)
+    except (RuntimeError, ValueError):
+        raise SygusError(f"unknown device '{option}'", path="sycam.device",
+                         hint="use cpu, cuda or cuda:N, or leave the device empty to pick one") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count()
+        if (device.index or 0) >= count:
+            raise SygusError(f"device '{option}' is not available: this machine has {count} CUDA device(s)",
+                             path="sycam.device", hint="use cpu, or leave the device empty to pick one")
+        return device
+    if device.type != "cpu" and not _holds_a_tensor(device):
+        raise SygusError(f"device '{option}' is not available on this machine", path="sycam.device",
+                         hint="use cpu, or leave the device empty to pick one")
+    return device
+
+
+def _holds_a_tensor(device: torch.device) -> bool:
+    """Whether this torch build and machine can put real data on `device` (meta holds none)."""
+    if device.type == "meta":
+        return False
+    try:
+        torch.zeros(1, device=device)
+    except (RuntimeError, AssertionError, ValueError, ImportError):  # torch's ways of saying "not here"
+        return False
+    return True
 
 
 class Classifier:

@@ -288,9 +288,9 @@ def option_values(options: Mapping[str, object]) -> dict[str, object]:
 def open_backend(options: Mapping[str, object]) -> TorchBackend:
     """Build the torch backend from a problem's `:sycam.*` options."""
     values = option_values(options)
+    device = pick_device(str(values["device"]))  # first: a device this machine lacks fails before any loading
     model, default_layer, normalize, size = load_model(str(values["model"]), str(values["weights"]))
     layer, layer_name = find_layer(model, str(values["layer"]) or default_layer)
-    device = pick_device(str(values["device"]))
     images = load_images(str(values["data"]), str(values["masks"]), size, int(values["images"]), int(values["seed"]))
     classifier = Classifier(model, layer, normalize, device, int(values["batch-size"]))
     backend = TorchBackend(

@@ -139,7 +139,6 @@ def _solve(args: argparse.Namespace, started: float) -> int:
     overrides = option_overrides(args)
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     _print_warnings(problem.warnings, args.file)
-    _check_device(str(problem.options["device"]))
     backend = open_backend(problem.options)
     from backends.metrics import MetricError  # the backend's own errors about unusable input
     from backends.operators import OperatorError
@@ -156,21 +155,6 @@ def _print_warnings(warnings: Sequence[str], path: str) -> None:
     """Warnings on stderr as `FILE[:LINE:COL]: warning: ...` (the checker's come located already)."""
     for warning in warnings:
         print(warning if ": warning: " in warning else f"{path}: warning: {warning}", file=sys.stderr)
-
-
-def _check_device(name: str) -> None:
-    """A located error for a device this machine cannot use (torch would fail deep inside)."""
-    if not name:
-        return
-    import torch
-
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise SygusError(f"unknown device '{name}'", path="sycam.device", hint="use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        raise SygusError(f"device '{name}' is not available: this machine has {torch.cuda.device_count()} CUDA "
-                         "device(s)", path="sycam.device", hint="use cpu, or leave the device empty to pick one")
 
 
 def open_backend(options: dict[str, object]) -> Backend:

@@ -387,9 +387,19 @@ def test_a_closed_stdout_does_not_cost_the_report(problem_file, tmp_path):
     assert json.loads((tmp_path / "r" / "report.json").read_text())["status"] == "infeasible"  # all tie
 
 
-@pytest.mark.parametrize("device", ["banana", "cuda:99"])
-def test_an_unusable_device_is_a_located_error_naming_its_flag(problem_file, fake_backend, device, capsys):
+@pytest.mark.parametrize("device", ["banana", "tpu", "cuda:99"])
+def test_an_unusable_device_is_a_located_error_naming_its_flag(problem_file, device, capsys):
+    # the real torch backend: backends.models.pick_device itself refuses, before loading anything
     assert cli.main([str(problem_file), "--device", device]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{problem_file}:0:0: error: ") and f"'{device}'" in err
     assert "(option :sycam.device, from --device)" in err and "Traceback" not in err
+
+
+def test_an_unusable_device_in_the_file_points_at_its_set_option(tmp_path, capsys):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace('(set-option :sycam.images 6)', '(set-option :sycam.device "tpu")'))
+    assert cli.main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:3:1: error: unknown device 'tpu' (option :sycam.device)")
+    assert "hint: use cpu, cuda or cuda:N" in err and "Traceback" not in err
