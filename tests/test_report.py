@@ -8,6 +8,8 @@ import dataclasses
 import io
 import json
 import math
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -29,6 +31,8 @@ TABLES = {
     "cic": np.array([[3.0, 0.0], [3.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),  # 1, 1, 1/sqrt 2, 0
     "abl": np.array([[-1.0, 1.0]] * 4),  # ReLU leaves only channel 1: 0
 }
+CURRENT_UMASK = os.umask(0o022)
+os.umask(CURRENT_UMASK)
 EXPECTED = {
     "Grad-CAM": [1 / math.sqrt(2)] * 4,
     "Grad-CAM++": [2 / math.sqrt(5)] * 4,
@@ -199,3 +203,24 @@ def test_two_objectives_print_two_values_in_goal_order(tmp_path, capsys):
     assert deletion + avg_drop == pytest.approx(1.0)
     assert deletion >= np.mean(EXPECTED["Score-CAM"]) - 1e-12
     assert "only the first one guides the search" in captured.err
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_report_files_follow_the_umask_like_ordinary_files(tmp_path, umask):
+    from sycam_sygus.report import write_atomically
+
+    previous = os.umask(umask)
+    try:
+        write_atomically(tmp_path / "report.md", "text\n")
+        (tmp_path / "ordinary.md").write_text("text\n")
+    finally:
+        os.umask(previous)
+    mode = stat.S_IMODE((tmp_path / "report.md").stat().st_mode)
+    assert mode == 0o666 & ~umask == stat.S_IMODE((tmp_path / "ordinary.md").stat().st_mode)
+    assert (tmp_path / "report.md").read_text() == "text\n"
+
+
+def test_a_runs_report_files_get_the_mode_of_ordinary_files(run):
+    _, _, _, folder = run  # the module's run happened under pytest's usual umask
+    for name in ("report.json", "report.md", "heatmaps.png"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~CURRENT_UMASK, name
