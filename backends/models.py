@@ -292,7 +292,7 @@ class Classifier:
         """Softmax probability `[N]` of each image's target class.
 
         `optimized=True` runs the inference-optimised copy of the model (see `_optimized_logits`):
-        the same values to float rounding, about 1.3x less CPU time on batch-norm conv nets.
+        the same values to float rounding, 1.15-1.3x less CPU time on resnet18 at 224 (one thread).
         """
         targets = targets.to(self.device)
         out = []
