@@ -5,8 +5,9 @@
 ;   (set-logic SYCAM), then one define-fun per method;
 ;   every define-fun takes the seven Real terminals, in the order of sycam_sygus/logic.py
 ;   TERMINALS: grads pos_grads gradcampp xgrads act cic abl;
-;   the define-fun's name is the method's identifier, the comment line above it its display
-;   name and source;
+;   the define-fun's name is the method's identifier; among the comment lines right above it,
+;   "; display: NAME" gives the name reports print (sycam_sygus/baselines.py reads it) and
+;   "; source: ..." where the method was published;
 ;   the body is the method's channel weights; the CAM template (ReLU of the weighted sum,
 ;   upsampling, min-max normalisation) is applied by the backend and is not part of it.
 ; A problem uses a baseline by declaring a define-fun of the same body with its synth-fun's
@@ -16,18 +17,23 @@
 ; scorecam K forward passes (cic); ablationcam K passes of the network's tail (abl); K = channels.
 (set-logic SYCAM)
 
-; Grad-CAM (Selvaraju et al., 2017)
+; display: Grad-CAM
+; source: Selvaraju et al., 2017
 (define-fun gradcam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   grads)
-; Grad-CAM++ (Chattopadhyay et al., 2018)
+; display: Grad-CAM++
+; source: Chattopadhyay et al., 2018
 (define-fun gradcampp ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   gradcampp)
-; XGrad-CAM (Fu et al., 2020)
+; display: XGrad-CAM
+; source: Fu et al., 2020
 (define-fun xgradcam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   xgrads)
-; Score-CAM (Wang et al., 2020)
+; display: Score-CAM
+; source: Wang et al., 2020
 (define-fun scorecam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   cic)
-; Ablation-CAM (Ramaswamy et al., 2020)
+; display: Ablation-CAM
+; source: Ramaswamy et al., 2020
 (define-fun ablationcam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   abl)

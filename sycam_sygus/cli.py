@@ -33,7 +33,8 @@ from .parser import parse_file
 from .printer import print_script
 from .problem import Problem
 from .progress import Progress
-from .report import ANSWER_ROW, CLASSIC_METHODS, Recorder, build_report, compare_methods, comparison_images, write_report
+from .baselines import classic_methods
+from .report import ANSWER_ROW, Recorder, build_report, compare_methods, comparison_images, write_report
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 from .solver import Observer, SolveResult, solve
 
@@ -252,9 +253,10 @@ def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answ
     forwards_before, began = backend.forwards, time.monotonic()
     rows = compare_methods(problem, backend, answer, images)
     shown = images[:FIGURE_IMAGES]
-    methods = [(name, backend.terminal(terminal, shown)) for name, terminal in CLASSIC_METHODS.items()]
+    values = TermValues(backend, shown)
+    methods = [(m.display_name, values.get(m.expression)) for m in classic_methods()]
     if answer is not None:
-        methods.append((ANSWER_ROW, TermValues(backend, shown).get(answer)))
+        methods.append((ANSWER_ROW, values.get(answer)))
     draw_heatmaps(folder / FIGURE_NAME, backend, methods, shown)
     settings = {"options": problem.options, "flags": overrides}
     report = build_report(problem, backend, result, recorder, rows, images, settings,

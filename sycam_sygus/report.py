@@ -1,10 +1,10 @@
 """The run report: `report.json` (everything) and `report.md` (the table people read).
 
-The table is shaped like the published comparisons: rows Grad-CAM, Grad-CAM++, Score-CAM,
-Ablation-CAM and the synthesised answer, columns the goal metrics (and per class when the
-problem decomposes by class), all scored by the backend on the images of the last tier. The
-classic methods are scored here whatever the grammar allows, which costs model calls
-(`comparison_forwards` in the JSON says how many).
+The table is shaped like the published comparisons: one row per classic method of
+grammars/baselines.sl (sycam_sygus/baselines.py) and the synthesised answer, columns the goal
+metrics (and per class when the problem decomposes by class), all scored by the backend on the
+images of the last tier. The classic methods are scored here whatever the grammar allows, which
+costs model calls (`comparison_forwards` in the JSON says how many).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from backends.protocol import Backend
 
+from .baselines import classic_methods
 from .correctness import Threshold, beats, mean_better, passes_tier
 from .decompose import has_class_param
 from .enumerate import TermValues
@@ -30,9 +31,6 @@ from .problem import Problem
 from .runlog import ScoredCandidate
 from .solver import Observer, SolveResult
 
-# The published comparison's rows: display name -> the terminal that is the method's weights
-# (the same definitions as grammars/baselines.sl, which is outside the package; a test checks).
-CLASSIC_METHODS = {"Grad-CAM": "grads", "Grad-CAM++": "gradcampp", "Score-CAM": "cic", "Ablation-CAM": "abl"}
 ANSWER_ROW = "sycam answer"
 
 
@@ -86,8 +84,9 @@ def compare_methods(problem: Problem, backend: Backend, answer: Term | None, ima
     """Score the classic methods and the answer on `images` for every goal metric."""
     metrics = goal_metrics(problem)
     values = TermValues(backend, images)
-    weights = {name: backend.terminal(terminal, images) for name, terminal in CLASSIC_METHODS.items()}
-    expressions = dict(CLASSIC_METHODS)
+    methods = classic_methods()
+    weights = {m.display_name: values.get(m.expression) for m in methods}
+    expressions = {m.display_name: to_sygus(m.expression) for m in methods}
     if answer is not None:
         weights[ANSWER_ROW] = values.get(answer)
         expressions[ANSWER_ROW] = to_sygus(answer)

@@ -42,6 +42,7 @@ PROBLEM = textwrap.dedent("""\
 """)
 # Two channels; the truth is channel 0, so cic (all on channel 0) beats grads (half on it).
 TABLES = {"grads": np.array([[1.0, 1.0]] * 6), "gradcampp": np.array([[2.0, 1.0]] * 6),
+          "xgrads": np.array([[1.0, 2.0]] * 6),
           "cic": np.array([[1.0, 0.0]] * 6), "abl": np.array([[0.0, 1.0]] * 6)}
 TRUTH = np.array([[1.0, 0.0]] * 6)
 
@@ -343,7 +344,7 @@ class SlowBackend(FakeBackend):
         time.sleep({sleep})  # a long model call
         return super().score(weights, images, metric)
 
-tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "cic", "abl")}}
+tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "xgrads", "cic", "abl")}}
 cli.open_backend = lambda options: SlowBackend(tables, np.array([[1.0, 0.0]] * 6))
 sys.exit(cli.main({argv!r}))
 """

@@ -28,6 +28,7 @@ TRUTH = np.array([[1.0, 0.0]] * 4)
 TABLES = {
     "grads": np.array([[1.0, 1.0]] * 4),  # cos 45° = 1/sqrt 2
     "gradcampp": np.array([[2.0, 1.0]] * 4),  # 2/sqrt 5
+    "xgrads": np.array([[3.0, 4.0]] * 4),  # 3/5
     "cic": np.array([[3.0, 0.0], [3.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),  # 1, 1, 1/sqrt 2, 0
     "abl": np.array([[-1.0, 1.0]] * 4),  # ReLU leaves only channel 1: 0
 }
@@ -36,6 +37,7 @@ os.umask(CURRENT_UMASK)
 EXPECTED = {
     "Grad-CAM": [1 / math.sqrt(2)] * 4,
     "Grad-CAM++": [2 / math.sqrt(5)] * 4,
+    "XGrad-CAM": [0.6] * 4,
     "Score-CAM": [1.0, 1.0, 1 / math.sqrt(2), 0.0],
     "Ablation-CAM": [0.0] * 4,
 }
@@ -85,7 +87,7 @@ def test_classic_methods_are_scored_by_hand_values_on_the_last_tier(run):
     comparison = report["comparison"]
     assert sorted(comparison["images"]) == [0, 1, 2, 3]  # the last tier holds all four images
     rows = {row["method"]: row for row in comparison["rows"]}
-    assert list(rows) == ["Grad-CAM", "Grad-CAM++", "Score-CAM", "Ablation-CAM", "sycam answer"]
+    assert list(rows) == ["Grad-CAM", "Grad-CAM++", "XGrad-CAM", "Score-CAM", "Ablation-CAM", "sycam answer"]
     for method, expected in EXPECTED.items():
         by_image = dict(zip(comparison["images"], rows[method]["per_image"]["deletion"]))
         assert [by_image[i] for i in range(4)] == pytest.approx(expected)
@@ -120,9 +122,9 @@ def test_markdown_has_the_published_table_shape(run):
     assert text == markdown(report, "heatmaps.png")
     table = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
     assert [line.split("|")[1].strip() for line in table] == [
-        "Grad-CAM", "Grad-CAM++", "Score-CAM", "Ablation-CAM", "**sycam answer**"]
+        "Grad-CAM", "Grad-CAM++", "XGrad-CAM", "Score-CAM", "Ablation-CAM", "**sycam answer**"]
     assert "| method | expression | deletion ↑ |" in text
-    assert f"{np.mean(EXPECTED['Score-CAM']):.4f}" in table[2]
+    assert f"{np.mean(EXPECTED['Score-CAM']):.4f}" in table[3]
     assert "![heatmaps](heatmaps.png)" in text
 
 
@@ -160,6 +162,7 @@ def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
     # class 0 images want channel 0 (Score-CAM's), class 1 images channel 1 (Ablation-CAM's)
     truth = np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 4)
     tables = {"grads": np.array([[1.0, 1.0]] * 8), "gradcampp": np.array([[2.0, 1.0]] * 8),
+              "xgrads": np.array([[1.0, 1.0]] * 8),
               "cic": np.array([[1.0, 0.0]] * 8), "abl": np.array([[0.0, 1.0]] * 8)}
     backend = FakeBackend(tables, truth, classes=[0] * 4 + [1] * 4)
     problem = make_problem(tmp_path / "p.sl", by_class=True, tiers=(4, 8))
@@ -175,22 +178,28 @@ def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
     assert "deletion (class 1)" in (tmp_path / "out" / "report.md").read_text()
 
 
-def test_the_reports_classic_methods_are_the_grammar_librarys_baselines():
-    """grammars/baselines.sl names each method in the comment above its define-fun."""
-    from pathlib import Path
+def test_the_reports_rows_are_the_classic_methods_of_baselines_sl(run):
+    from sycam_sygus.baselines import classic_methods
+    from sycam_sygus.irprint import to_sygus
 
-    from sycam_sygus.ast import DefineFun, Identifier
-    from sycam_sygus.parser import parse_file
-    from sycam_sygus.report import CLASSIC_METHODS
+    _, _, report, _ = run
+    rows = [(row["method"], row["expression"]) for row in report["comparison"]["rows"]][:-1]
+    assert rows == [(m.display_name, to_sygus(m.expression)) for m in classic_methods()]
 
-    path = Path(__file__).resolve().parents[1] / "grammars" / "baselines.sl"
-    lines = path.read_text().splitlines()
-    bodies = {}
-    for command in parse_file(str(path)).commands:
-        if isinstance(command, DefineFun) and isinstance(command.body, Identifier):
-            display = lines[command.pos.line - 2].lstrip("; ").split(" (")[0]
-            bodies[display] = command.body.symbol
-    assert {name: bodies.get(name) for name in CLASSIC_METHODS} == CLASSIC_METHODS
+
+def test_the_report_scores_whatever_baselines_sl_defines(tmp_path, monkeypatch):
+    """A compound method in the definitions file gets its own row, scored by hand values."""
+    import sycam_sygus.report as report_module
+    from sycam_sygus.baselines import classic_methods
+
+    definitions = tmp_path / "baselines.sl"
+    definitions.write_text(
+        "(set-logic SYCAM)\n; display: Product\n(define-fun product ((grads Real) (cic Real)) Real (* grads cic))\n")
+    monkeypatch.setattr(report_module, "classic_methods", lambda: classic_methods(definitions))
+    rows = report_module.compare_methods(make_problem(tmp_path / "p.sl"), FakeBackend(TABLES, TRUTH), None, range(4))
+    assert [(row.method, row.expression) for row in rows] == [("Product", "(* grads cic)")]
+    # grads * cic = cic on images 0, 1 and 3 (grads is all ones there), (1, 1) on image 2
+    assert rows[0].per_image["deletion"] == pytest.approx([1.0, 1.0, 1 / math.sqrt(2), 0.0])
 
 
 def test_two_objectives_print_two_values_in_goal_order(tmp_path, capsys):
