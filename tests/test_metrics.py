@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from backends.blur import blur
+from backends.blur import blur, blur_sigma, gaussian_kernel, reflect_indices
 from backends.cam import cam_maps
 from backends.metrics import MetricError, MetricEvaluator, worst_value
 from sycam_sygus.logic import METRICS
@@ -119,6 +119,32 @@ def test_grid_deletion_uses_the_gaussian_blur_substrate():
                 lost += (pixels[i][cell].sum() - blurred[i][cell].sum()).item() / pixels[i].numel()
                 drops.append(lost)
             assert values[c, i].item() == pytest.approx(sum(drops) / 4 / clean, rel=1e-9)
+
+
+def test_blur_sigma_kernel_and_impulse_response():
+    assert blur_sigma(224, 224) == 10.0 and blur_sigma(48, 64) == pytest.approx(10 * 48 / 224)
+    kernel = gaussian_kernel(10.0, torch.float64)
+    assert kernel.numel() == 61 and kernel.sum().item() == pytest.approx(1.0)
+    # kernel[30 + d] ∝ exp(-d² / 200)
+    assert (kernel[40] / kernel[30]).item() == pytest.approx(math.exp(-100 / 200))
+    # a bright pixel far from the borders spreads as the outer product of the 1-D kernel
+    impulse = torch.zeros(1, 3, 112, 112, dtype=torch.float64)  # σ = 5, kernel 31
+    impulse[:, :, 56, 56] = 1.0
+    small = gaussian_kernel(5.0, torch.float64)
+    expected = torch.zeros(112, 112, dtype=torch.float64)
+    expected[41:72, 41:72] = small[:, None] * small[None, :]
+    assert torch.allclose(blur(impulse)[0, 1], expected, atol=1e-15)
+
+
+def test_reflect_padding_matches_torch_and_keeps_reflecting_past_the_image():
+    image = torch.rand(1, 3, 9, 13)
+    padded = image.index_select(-2, reflect_indices(9, 4)).index_select(-1, reflect_indices(13, 4))
+    assert torch.equal(padded, torch.nn.functional.pad(image, (4, 4, 4, 4), mode="reflect"))
+    # 3 pixels a b c padded by 5 (torch refuses): b a b c b | a b c | b a b c b
+    assert reflect_indices(3, 5).tolist() == [1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1]
+    assert reflect_indices(1, 2).tolist() == [0] * 5
+    flat = torch.full((2, 3, 1, 30), 0.25)
+    assert torch.allclose(blur(flat), flat)
 
 
 def test_memo_second_score_and_same_top_cells_cost_no_model_calls(black_substrate):
