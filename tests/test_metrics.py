@@ -218,6 +218,18 @@ def test_rise_curves_by_hand_with_tied_pixels(black_substrate):
     assert metrics.score("insertion_auc", ONE, s_fm, s).item() == pytest.approx(insertion, rel=1e-6)
 
 
+def test_rise_curve_steps_of_unequal_size(black_substrate):
+    pixels = torch.tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]).expand(1, 3, 2, 3).clone()
+    metrics, _ = evaluator(pixels=pixels)
+    s_fm = torch.zeros(1, 1, 1, 4)  # 4 steps over 6 pixels: ⌊6j/4⌋ = 0, 1, 3, 4, 6 pixels replaced
+    s = torch.tensor([[[[0.0, 0.2, 0.4], [0.6, 0.8, 1.0]]]])  # pixel 5 first, then 4, 3, ...
+    # p = mean pixel: 2.1/6, then without .6, without .6 .5 .4, without .3 as well, then 0
+    curve = [2.1 / 6, 1.5 / 6, 0.6 / 6, 0.3 / 6, 0.0]
+    fractions = [0.0, 1 / 6, 3 / 6, 4 / 6, 1.0]
+    area = sum((fractions[j + 1] - fractions[j]) * (curve[j] + curve[j + 1]) / 2 for j in range(4))
+    assert metrics.score("deletion_auc", ONE, s_fm, s).item() == pytest.approx(area, rel=1e-6)
+
+
 def test_rise_curves_are_memoised_per_pixel_step(black_substrate):
     pixels = torch.rand(1, 3, 6, 6)
     metrics, model = evaluator(pixels=pixels)
