@@ -204,9 +204,11 @@ class MetricEvaluator:
         if s is None and reads_s:
             raise MetricError(f"metric '{metric}' reads the upsampled map s; got s=None")
         if s is not None and s.shape != (*s_fm.shape[:2], *self.pixels.shape[-2:]):
-            raise MetricError(f"expected s [C, I', H, W] = {[*s_fm.shape[:2], *self.pixels.shape[-2:]]}, got {list(s.shape)}")
+            expected = [*s_fm.shape[:2], *self.pixels.shape[-2:]]
+            raise MetricError(f"expected s [C, I', H, W] = {expected}, got {list(s.shape)}")
         if images and not 0 <= min(images) <= max(images) < self.pixels.shape[0]:
-            raise MetricError(f"image indices must lie in 0..{self.pixels.shape[0] - 1}, got {min(images)}..{max(images)}")
+            raise MetricError(f"image indices must lie in 0..{self.pixels.shape[0] - 1}, "
+                              f"got {min(images)}..{max(images)}")
 
     def _ensure_inputs(self, images: list[int]) -> None:
         """Blur and score (clean and blurred) every image not seen before, in one batch."""
@@ -248,7 +250,7 @@ class MetricEvaluator:
         normalisation removes any positive scale and offset), so this small key stands for `S`.
         """
         quantised = (normalize_maps(s_fm) * 2**_KEY_BITS).round().to(torch.int32).cpu().numpy()
-        return [[_digest(quantised[c, i].tobytes()) for i in range(quantised.shape[1])] for c in range(quantised.shape[0])]
+        return [[_digest(per_image.tobytes()) for per_image in per_candidate] for per_candidate in quantised]
 
     def _product_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor, flagged: Tensor) -> Tensor:
         self._ensure_inputs(images)
@@ -267,7 +269,10 @@ class MetricEvaluator:
         for job, value in zip(jobs, self._probs_of(jobs, build)):
             self._product_memo[job[:2]] = value
         self.counts.hits += int((~flagged).sum()) - len(jobs)
-        product = torch.tensor([[self._product_memo.get((images[i], key), 0.0) for i, key in enumerate(row)] for row in keys], dtype=torch.float64).reshape(len(keys), len(images))
+        product = torch.tensor(
+            [[self._product_memo.get((images[i], key), 0.0) for i, key in enumerate(row)] for row in keys],
+            dtype=torch.float64,
+        ).reshape(len(keys), len(images))
         clean = self._clean_probs[images]
         if metric == "increase":
             return (product > clean).to(torch.float64)
@@ -323,12 +328,14 @@ class MetricEvaluator:
             self._cell_memo[(image, *grid, 0)] = float(self._clean_probs[image])
             self._cell_memo[(image, *grid, everything)] = float(self._blurred_probs[image])
         lookups = sum(len(keys) for row in step_keys for keys in row)
-        jobs = list(dict.fromkeys(key for row in step_keys for keys in row for key in keys if key not in self._cell_memo))
+        needed = (key for row in step_keys for keys in row for key in keys)
+        jobs = list(dict.fromkeys(key for key in needed if key not in self._cell_memo))
         cell_of_pixel = self._cell_of_pixel(*grid)
 
         def build(chunk: list) -> Tensor:
             nbytes = (cells + 7) // 8
-            bits = np.stack([np.unpackbits(np.frombuffer(key[-1].to_bytes(nbytes, "little"), np.uint8), bitorder="little")[:cells] for key in chunk])
+            masks = [np.frombuffer(key[-1].to_bytes(nbytes, "little"), np.uint8) for key in chunk]
+            bits = np.stack([np.unpackbits(mask, bitorder="little")[:cells] for mask in masks])
             blurred_cells = torch.from_numpy(bits.astype(bool)).to(cell_of_pixel.device)
             take_blurred = blurred_cells[:, cell_of_pixel].view(len(chunk), 1, *self.pixels.shape[-2:])
             index = [key[0] for key in chunk]
@@ -360,7 +367,8 @@ class MetricEvaluator:
         bounds = _curve_bounds(pixels_total, steps)
         flat = maps.flatten(1)
         order = torch.sort(flat, dim=-1, descending=True, stable=True).indices
-        ranks = torch.empty_like(order).scatter_(-1, order, torch.arange(pixels_total, device=order.device).expand_as(order))
+        positions = torch.arange(pixels_total, device=order.device).expand_as(order)
+        ranks = torch.empty_like(order).scatter_(-1, order, positions)
         step_of_pixel = torch.bucketize(ranks, bounds[1:].to(ranks.device), right=True) + 1
         for i in range(maps.shape[0]):
             if flagged[i]:
@@ -387,7 +395,8 @@ class MetricEvaluator:
         jobs = [(key[1], key, j) for key in wanted for j in range(1, steps)]
 
         def build(chunk: list) -> Tensor:
-            replaced = torch.stack([wanted[key] <= j for _, key, j in chunk]).view(len(chunk), 1, *self.pixels.shape[-2:])
+            replaced = torch.stack([wanted[key] <= j for _, key, j in chunk])
+            replaced = replaced.view(len(chunk), 1, *self.pixels.shape[-2:])
             index = [image for image, _, _ in chunk]
             start, end = (self.pixels, self._blurred) if deleting else (self._blurred, self.pixels)
             return torch.where(replaced, end[index], start[index])
