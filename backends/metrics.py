@@ -370,12 +370,11 @@ class MetricEvaluator:
         positions = torch.arange(pixels_total, device=order.device).expand_as(order)
         ranks = torch.empty_like(order).scatter_(-1, order, positions)
         step_of_pixel = torch.bucketize(ranks, bounds[1:].to(ranks.device), right=True) + 1
+        # compact: missing curves keep this array until their images are built
+        step_of_pixel = step_of_pixel.to(torch.int16 if steps < 2**15 else torch.int32)
         for i in range(maps.shape[0]):
-            if flagged[i]:
-                yield b"flagged", step_of_pixel[i]
-            else:
-                step = step_of_pixel[i].to(torch.int16).cpu().numpy()
-                yield _digest(step.tobytes()), step_of_pixel[i]
+            key = b"flagged" if flagged[i] else _digest(step_of_pixel[i].cpu().numpy().tobytes())
+            yield key, step_of_pixel[i]
 
     def _curve_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor, flagged: Tensor) -> Tensor:
         self._ensure_inputs(images)
