@@ -25,6 +25,9 @@ class Backend(Protocol):
     def terminal(self, name: str, images: Sequence[int]) -> Value:
         """A terminal's values `[I, K]` (cached; never recomputed for the same images)."""
 
+    def terminal_cost(self, name: str, images: Sequence[int]) -> int:
+        """About how many model forwards `terminal(name, images)` would take now (0 when cached)."""
+
     def constant(self, value: float, images: Sequence[int]) -> Value:
         """A constant broadcast to `[I, K]`."""
 

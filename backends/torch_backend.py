@@ -85,6 +85,21 @@ class TorchBackend:
             return self._all_targets()[index].float().view(-1, 1).expand(-1, self.channels()).clone()
         return self._per_image(name, index, self._compute_terminals(name))
 
+    def terminal_cost(self, name: str, images: Sequence[int]) -> int:
+        """About how many model forwards `terminal(name, images)` would take now (0 when cached).
+
+        A gradient terminal costs one pass per image; cic and abl K passes per image (an upper
+        bound: constant channels are free), plus the probe of images without activations.
+        """
+        check_terminal(name)
+        if name == "class":
+            return 0
+        uncached = self._uncached(name, self._index(images))
+        if name in GRADIENT_TERMINALS or not uncached:
+            return len(uncached)
+        probes = self._uncached("acts", torch.tensor(uncached, device=self.device))
+        return len(uncached) * self.channels() + len(probes)
+
     def constant(self, value: float, images: Sequence[int]) -> Tensor:
         """A constant broadcast to `[I, K]`."""
         return torch.full((len(images), self.channels()), float(value), device=self.device)
@@ -210,6 +225,13 @@ class TorchBackend:
         if kind not in self._memo:
             return torch.unique(index)
         return torch.unique(index[~self._memo[kind][1][index]])
+
+    def _uncached(self, kind: str, index: Tensor) -> list[int]:
+        """The images at `index` whose `kind` is neither in memory nor on disk."""
+        missing = self._missing(kind, index).tolist()
+        if self.cache is None:
+            return missing
+        return [i for i in missing if not self.cache.path(self._key(kind, i)).is_file()]
 
     def _remember(self, kind: str, index: Tensor, values: Tensor, store: bool = True) -> None:
         if kind not in self._memo:

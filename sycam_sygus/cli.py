@@ -34,7 +34,8 @@ from .printer import print_script
 from .problem import Problem
 from .progress import Progress
 from .baselines import classic_methods
-from .report import ANSWER_ROW, Recorder, build_report, compare_methods, comparison_images, write_report
+from .report import (ANSWER_ROW, COMPARE_MODES, Recorder, build_report, compare_methods, comparison_images,
+                     write_report)
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 from .solver import Observer, SolveResult, solve
 
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                             metavar=FLAG_METAVARS.get(option.kind, name.upper()),
                             help=f"{option.help} (overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
+    parser.add_argument("--compare", choices=COMPARE_MODES, default="auto",
+                        help="which classic methods the report scores: auto = those cached or cheap "
+                             "(Score-CAM/Ablation-CAM only up to a few thousand model forwards), all, none")
     parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
@@ -146,7 +150,8 @@ def _solve(args: argparse.Namespace, started: float) -> int:
 
     try:
         return run_search(problem, backend, overrides, Path(args.report) if args.report else None,
-                          resume=args.resume, quiet=args.quiet, spent=time.monotonic() - started)
+                          resume=args.resume, quiet=args.quiet, spent=time.monotonic() - started,
+                          compare=args.compare)
     except (MetricError, OperatorError) as err:
         print(f"{args.file}: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -179,11 +184,13 @@ def run_search(
     resume: bool = False,
     quiet: bool = False,
     spent: float = 0.0,
+    compare: str = "auto",
 ) -> int:
     """Search, print the answer on stdout, then write the report; the CLI's core, backend given.
 
     `spent` seconds (reading the problem, opening the backend) come off `:sycam.time-limit`,
     which bounds the whole run up to the answer, as a competition's wall-clock limit does.
+    `compare` is the report's `--compare` mode (report.COMPARE_MODES).
     """
     seconds = max(float(problem.options["time-limit"]) - spent, 0.0)
     searched = dataclasses.replace(problem, options={**problem.options, "time-limit": seconds})
@@ -212,7 +219,7 @@ def run_search(
         answered = threading.Event()
         answered.set()  # the answer is out: a Ctrl-C while the report is written quits at once
         with _stop_on_interrupt(answered, progress):
-            _write_reports(problem, backend, result, answer, recorder, overrides, report_dir)
+            _write_reports(problem, backend, result, answer, recorder, overrides, report_dir, compare, progress)
         progress.note(f"sycam: report written to {report_dir}")
     return EXIT_OK
 
@@ -246,22 +253,26 @@ def objective_values(problem: Problem, backend: Backend, result: SolveResult, an
 
 
 def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answer: Term | None,
-                   recorder: Recorder, overrides: dict[str, object], folder: Path) -> None:
+                   recorder: Recorder, overrides: dict[str, object], folder: Path, compare: str,
+                   progress: Progress) -> None:
     from .figures import FIGURE_NAME, draw_heatmaps  # matplotlib only when a report is asked for
 
     images = comparison_images(problem, backend, recorder)
     forwards_before, began = backend.forwards, time.monotonic()
-    rows = compare_methods(problem, backend, answer, images)
+    rows = compare_methods(problem, backend, answer, images, compare, progress.note)
     shown = images[:FIGURE_IMAGES]
     values = TermValues(backend, shown)
-    methods = [(m.display_name, values.get(m.expression)) for m in classic_methods()]
+    compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
+    methods = [(m.display_name, values.get(m.expression)) for m in classic_methods() if m.display_name in compared]
     if answer is not None:
         methods.append((ANSWER_ROW, values.get(answer)))
-    draw_heatmaps(folder / FIGURE_NAME, backend, methods, shown)
-    settings = {"options": problem.options, "flags": overrides}
+    figure = FIGURE_NAME if methods else None  # nothing scored (--compare none, no answer): no figure
+    if figure:
+        draw_heatmaps(folder / figure, backend, methods, shown)
+    settings = {"options": problem.options, "flags": overrides, "compare": compare}
     report = build_report(problem, backend, result, recorder, rows, images, settings,
                           backend.forwards - forwards_before, time.monotonic() - began)
-    write_report(folder, report, FIGURE_NAME)
+    write_report(folder, report, figure)
 
 
 class _Fanout(Observer):

@@ -3,8 +3,10 @@
 The table is shaped like the published comparisons: one row per classic method of
 grammars/baselines.sl (sycam_sygus/baselines.py) and the synthesised answer, columns the goal
 metrics (and per class when the problem decomposes by class), all scored by the backend on the
-images of the last tier. The classic methods are scored here whatever the grammar allows, which
-costs model calls (`comparison_forwards` in the JSON says how many).
+images of the last tier. The classic methods are scored whatever the grammar allows, which costs
+model calls (`comparison_forwards` in the JSON says how many): under `--compare auto` a method
+whose terminals are neither cached nor cheap is left out with its estimated cost when that is
+large (`why_not_compared`); `--compare all` scores every method, `--compare none` none.
 """
 from __future__ import annotations
 
@@ -15,13 +17,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from backends.protocol import Backend
 
-from .baselines import classic_methods
+from .baselines import ClassicMethod, classic_methods
 from .correctness import Threshold, beats, mean_better, passes_tier
 from .decompose import has_class_param
 from .enumerate import TermValues
@@ -32,6 +34,11 @@ from .runlog import ScoredCandidate
 from .solver import Observer, SolveResult
 
 ANSWER_ROW = "sycam answer"
+COMPARE_MODES = ("auto", "all", "none")  # `--compare`: which classic methods the report scores
+# `--compare auto` scores a method whose terminals are not cached yet only up to this many model
+# forwards: Score-CAM/Ablation-CAM on the quickstart (60 images, 64 channels) cost 3,840 each;
+# on a ResNet-50 (2048 channels) 8 images already cost 16,384 each, minutes on a CPU.
+AUTO_COMPARE_FORWARDS = 10_000
 
 
 class Recorder(Observer):
@@ -64,12 +71,13 @@ class Recorder(Observer):
 
 @dataclass
 class MethodRow:
-    """One row of the comparison table."""
+    """One row of the comparison table; a method left out has no scores and says why."""
 
     method: str
     expression: str
-    means: dict[str, float] = field(default_factory=dict)  # column -> mean
-    per_image: dict[str, list[float]] = field(default_factory=dict)  # metric -> scores
+    means: dict[str, float] | None = field(default_factory=dict)  # column -> mean
+    per_image: dict[str, list[float]] | None = field(default_factory=dict)  # metric -> scores
+    reason: str | None = None  # why the row was not computed
 
 
 def comparison_images(problem: Problem, backend: Backend, recorder: Recorder) -> list[int]:
@@ -80,22 +88,53 @@ def comparison_images(problem: Problem, backend: Backend, recorder: Recorder) ->
     return list(range(min(int(tiers[-1]), backend.images())))
 
 
-def compare_methods(problem: Problem, backend: Backend, answer: Term | None, images: Sequence[int]) -> list[MethodRow]:
-    """Score the classic methods and the answer on `images` for every goal metric."""
+def method_cost(method: ClassicMethod, backend: Backend, images: Sequence[int]) -> int:
+    """Model forwards scoring `method` on `images` would add for its terminals now (0 when cached)."""
+    return sum(backend.terminal_cost(name, images) for name in method.terminals)
+
+
+def why_not_compared(method: ClassicMethod, cost: int, images: Sequence[int], compare: str) -> str | None:
+    """None when `method` is to be scored under the `--compare` mode, else the reason it is not.
+
+    `auto` scores what is cached or cheap: at most one pass per image and terminal (the gradient
+    terminals), or at most `AUTO_COMPARE_FORWARDS` in all (Score-CAM, Ablation-CAM on small runs).
+    """
+    if compare == "none":
+        return "not computed (--compare none)"
+    if compare == "all" or cost <= max(AUTO_COMPARE_FORWARDS, len(images) * len(method.terminals)):
+        return None
+    return f"not computed (≈{cost} model forwards; pass --compare all)"
+
+
+def compare_methods(problem: Problem, backend: Backend, answer: Term | None, images: Sequence[int],
+                    compare: str = "auto", note: Callable[[str], None] = lambda line: None) -> list[MethodRow]:
+    """Score the classic methods the `compare` mode allows and the answer on `images` for every
+    goal metric; `note` receives one progress line per method with its cost."""
+    if compare not in COMPARE_MODES:
+        raise ValueError(f"compare mode {compare!r}: expected one of {COMPARE_MODES}")
     metrics = goal_metrics(problem)
     values = TermValues(backend, images)
-    methods = classic_methods()
-    weights = {m.display_name: values.get(m.expression) for m in methods}
-    expressions = {m.display_name: to_sygus(m.expression) for m in methods}
+    rows, weights = [], []
+    for method in classic_methods():
+        row = MethodRow(method.display_name, to_sygus(method.expression))
+        cost = method_cost(method, backend, images) if compare != "none" else 0
+        row.reason = why_not_compared(method, cost, images, compare)
+        if row.reason is None:
+            note(f"sycam: comparing with {method.display_name} on {len(images)} images "
+                 + (f"(≈{cost} model forwards for its terminals)" if cost else "(terminals cached)"))
+            weights.append(values.get(method.expression))
+        else:
+            note(f"sycam: {method.display_name} {row.reason}")
+            row.means = row.per_image = None
+        rows.append(row)
     if answer is not None:
-        weights[ANSWER_ROW] = values.get(answer)
-        expressions[ANSWER_ROW] = to_sygus(answer)
-    names = list(weights)
+        rows.append(MethodRow(ANSWER_ROW, to_sygus(answer)))
+        weights.append(values.get(answer))
+    scored = [row for row in rows if row.reason is None]
     classes = backend.target_classes(images) if has_class_param(problem.synth) else []
-    rows = [MethodRow(name, expressions[name]) for name in names]
     for metric in metrics:
-        scores = np.asarray(backend.score([weights[n] for n in names], images, metric), dtype=np.float64)
-        for row, per_image in zip(rows, scores):
+        scores = np.asarray(backend.score(weights, images, metric), dtype=np.float64) if weights else []
+        for row, per_image in zip(scored, scores):
             row.per_image[metric] = per_image.tolist()
             row.means[metric] = float(np.mean(per_image))
             for c in sorted(set(classes)):
@@ -145,7 +184,7 @@ def build_report(
         for goal in problem.goals:
             verdicts[goal.metric] = {
                 row.method: acceptance(answer_row.per_image[goal.metric], row.per_image[goal.metric], goal.maximise)
-                for row in rows if row is not answer_row
+                for row in rows if row is not answer_row and row.reason is None
             }
     return _json_safe({
         "problem": os.path.abspath(problem.path),
@@ -178,7 +217,8 @@ def build_report(
 def markdown(report: dict, figure: str | None = None) -> str:
     """The human-readable report: the comparison table first, then the run's numbers."""
     rows = report["comparison"]["rows"]
-    columns = list(rows[0]["means"]) if rows else []
+    goal_columns = list(dict.fromkeys(g["metric"] for g in report["goals"]))
+    columns = next((list(row["means"]) for row in rows if row["means"] is not None), goal_columns)
     arrows = {g["metric"]: ("↑" if g["maximise"] else "↓") for g in report["goals"]}
     lines = [
         f"# sycam report: `{Path(report['problem']).name}`",
@@ -195,7 +235,10 @@ def markdown(report: dict, figure: str | None = None) -> str:
     ]
     for row in rows:
         name = f"**{row['method']}**" if row["method"] == ANSWER_ROW else row["method"]
-        cells = " | ".join(_number(row["means"][c]) for c in columns)
+        if row["means"] is None:
+            cells = " | ".join([row["reason"]] + [""] * (len(columns) - 1))
+        else:
+            cells = " | ".join(_number(row["means"][c]) for c in columns)
         lines.append(f"| {name} | `{row['expression']}` | {cells} |")
     verdicts_by_metric = report["comparison"]["acceptance_of_answer"]
     if verdicts_by_metric:

@@ -64,8 +64,11 @@ OPERATORS = {
 class FakeBackend:
     """backends.protocol.Backend over hand-set tables; counts applies, forwards and score calls."""
 
-    def __init__(self, terminals: dict[str, np.ndarray], truth: np.ndarray, classes: Sequence[int] | None = None):
+    def __init__(self, terminals: dict[str, np.ndarray], truth: np.ndarray, classes: Sequence[int] | None = None,
+                 per_channel: Sequence[str] = ("cic", "abl")):
         self.tables = {name: np.asarray(v, dtype=float) for name, v in terminals.items()}
+        self.per_channel = set(per_channel)  # terminals that would cost one forward per channel
+        self.computed: set[tuple[str, int]] = set()  # (terminal, image) pairs asked for already
         self.truth = np.asarray(truth, dtype=float)
         self.classes = list(classes) if classes is not None else [0] * len(self.truth)
         self.tables["class"] = np.repeat(np.asarray(self.classes, dtype=float)[:, None], self.truth.shape[1], axis=1)
@@ -80,7 +83,12 @@ class FakeBackend:
         return [self.classes[i] for i in images]
 
     def terminal(self, name: str, images: Sequence[int]) -> np.ndarray:
+        self.computed.update((name, i) for i in images)
         return self.tables[name][list(images)]
+
+    def terminal_cost(self, name: str, images: Sequence[int]) -> int:
+        per_image = self.truth.shape[1] if name in self.per_channel else 1
+        return per_image * len({i for i in images if (name, i) not in self.computed})
 
     def constant(self, value: float, images: Sequence[int]) -> np.ndarray:
         return np.full((len(images), self.truth.shape[1]), float(value))

@@ -124,6 +124,7 @@ def test_missing_file_exits_2(tmp_path, capsys):
         (["p.sl", "--batch-size", "0"], "expected a number >= 1"),
         (["p.sl", "--eq-images", "-1"], "expected a number >= 0"),
         (["p.sl", "--eq-images", "2.5"], "expected a whole number, got '2.5'"),
+        (["p.sl", "--compare", "some"], "invalid choice: 'some'"),
     ],
 )
 def test_bad_flags_exit_2_with_usage(argv, message, capsys):
@@ -404,3 +405,15 @@ def test_an_unusable_device_in_the_file_points_at_its_set_option(tmp_path, capsy
     err = capsys.readouterr().err
     assert err.startswith(f"{path}:3:1: error: unknown device 'tpu' (option :sycam.device)")
     assert "hint: use cpu, cuda or cuda:N" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("mode, scored", [("none", ["sycam answer"]), ("all", ["Grad-CAM", "Grad-CAM++", "XGrad-CAM",
+                                                                              "Score-CAM", "Ablation-CAM", "sycam answer"])])
+def test_compare_flag_chooses_the_reports_rows(problem_file, tmp_path, fake_backend, mode, scored, capsys):
+    assert cli.main([str(problem_file), "--report", str(tmp_path / "r"), "--compare", mode]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert [row["method"] for row in report["comparison"]["rows"] if row["means"] is not None] == scored
+    assert report["settings"]["compare"] == mode
+    err = capsys.readouterr().err
+    assert ("sycam: Score-CAM not computed (--compare none)" in err) == (mode == "none")
+    assert ("sycam: comparing with Grad-CAM on 4 images" in err) == (mode == "all")

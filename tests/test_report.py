@@ -43,13 +43,13 @@ EXPECTED = {
 }
 
 
-def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4)):
+def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4), terminals=TERMINALS):
     t = hole("T", REAL)
     grammar = Grammar(
         (("W", REAL), ("T", REAL)),
-        {"W": (t, app("*", [t, t], REAL)), "T": tuple(var(n) for n in TERMINALS)},
+        {"W": (t, app("*", [t, t], REAL)), "T": tuple(var(n) for n in terminals)},
     )
-    params = tuple((n, REAL) for n in TERMINALS) + ((("class", INT),) if by_class else ())
+    params = tuple((n, REAL) for n in terminals) + ((("class", INT),) if by_class else ())
     synth = SynthFun("weights", params, REAL, grammar)
     options = {name: option.default for name, option in OPTIONS.items()}
     options.update({"images": 4, "tiers": list(tiers), "eq-images": 2, "time-limit": 60.0, "max-size": 3})
@@ -233,3 +233,126 @@ def test_a_runs_report_files_get_the_mode_of_ordinary_files(run):
     _, _, _, folder = run  # the module's run happened under pytest's usual umask
     for name in ("report.json", "report.md", "heatmaps.png"):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~CURRENT_UMASK, name
+
+
+# --------------------------------------------------------------- what the comparison costs
+
+
+def wide_backend(channels):
+    """Four images, `channels` channels, truth on channel 0; cic is exactly the truth (cosine 1),
+    abl exactly the other channels (cosine 0); grads, gradcampp and xgrads are ones with 1, 2
+    and 3 on channel 0 (cosines 1/sqrt K, 2/sqrt(K + 3), 3/sqrt(K + 8))."""
+    truth = np.zeros((4, channels))
+    truth[:, 0] = 1.0
+    ones = np.ones((4, channels))
+    return FakeBackend({"grads": ones, "gradcampp": ones + truth, "xgrads": ones + 2 * truth, "cic": truth,
+                        "abl": ones - truth}, truth)
+
+
+GRADIENT_ONLY = ("grads", "gradcampp", "xgrads")
+
+
+def compare(channels, mode, tmp_path, terminals=GRADIENT_ONLY):
+    from sycam_sygus.report import compare_methods
+
+    backend, lines = wide_backend(channels), []
+    problem = make_problem(tmp_path / "p.sl", terminals=terminals)
+    rows = compare_methods(problem, backend, var("grads"), range(4), mode, lines.append)
+    return {row.method: row for row in rows}, lines, backend
+
+
+def test_auto_scores_per_channel_methods_up_to_the_limit_of_forwards(tmp_path):
+    from sycam_sygus.report import AUTO_COMPARE_FORWARDS
+
+    channels = AUTO_COMPARE_FORWARDS // 4  # 4 images x K channels: exactly the limit
+    rows, lines, backend = compare(channels, "auto", tmp_path)
+    assert all(row.reason is None for row in rows.values())
+    assert rows["Score-CAM"].per_image["deletion"] == pytest.approx([1.0] * 4)
+    assert rows["Ablation-CAM"].per_image["deletion"] == pytest.approx([0.0] * 4)
+    assert f"sycam: comparing with Score-CAM on 4 images (≈{AUTO_COMPARE_FORWARDS} model forwards" in lines[3]
+    assert len(lines) == 5  # one line per classic method
+
+
+def test_auto_leaves_out_an_expensive_per_channel_method_with_its_cost(tmp_path):
+    from sycam_sygus.report import AUTO_COMPARE_FORWARDS
+
+    channels = AUTO_COMPARE_FORWARDS // 4 + 1  # 4 more forwards than the limit
+    rows, lines, backend = compare(channels, "auto", tmp_path)
+    expected = f"not computed (≈{4 * channels} model forwards; pass --compare all)"
+    for method in ("Score-CAM", "Ablation-CAM"):
+        assert (rows[method].reason, rows[method].means, rows[method].per_image) == (expected, None, None)
+        assert f"sycam: {method} {expected}" in lines
+    assert not {name for name, _ in backend.computed} & {"cic", "abl"}  # never computed
+    # the gradient methods cost one pass per image: always scored (cosine 1/sqrt K)
+    assert rows["Grad-CAM"].means["deletion"] == pytest.approx(1 / math.sqrt(channels))
+    assert rows["Grad-CAM++"].means["deletion"] == pytest.approx(2 / math.sqrt(channels + 3))
+    assert rows["XGrad-CAM"].means["deletion"] == pytest.approx(3 / math.sqrt(channels + 8))
+    assert rows["sycam answer"].means["deletion"] == pytest.approx(1 / math.sqrt(channels))
+
+
+def test_auto_scores_a_method_whose_terminals_the_search_computed_whatever_they_cost(tmp_path):
+    channels = 3000  # 12,000 forwards if computed now
+    rows, lines, backend = compare(channels, "auto", tmp_path)
+    backend.terminal("cic", range(4))  # as a search over a grammar with cic would have
+    from sycam_sygus.report import compare_methods
+
+    rows = {r.method: r for r in compare_methods(make_problem(tmp_path / "p.sl"), backend, None, range(4),
+                                                 "auto", lines.append)}
+    assert rows["Score-CAM"].reason is None and rows["Score-CAM"].means["deletion"] == pytest.approx(1.0)
+    assert "sycam: comparing with Score-CAM on 4 images (terminals cached)" in lines
+    assert rows["Ablation-CAM"].reason.startswith("not computed (≈12000 model forwards")
+
+
+def test_compare_all_scores_every_method_and_none_only_the_answer(tmp_path):
+    rows, _, _ = compare(3000, "all", tmp_path)
+    assert all(row.reason is None for row in rows.values())
+    assert rows["Score-CAM"].means["deletion"] == pytest.approx(1.0)
+    rows, lines, backend = compare(3000, "none", tmp_path)
+    assert [name for name, row in rows.items() if row.reason is None] == ["sycam answer"]
+    assert {row.reason for name, row in rows.items() if name != "sycam answer"} == {"not computed (--compare none)"}
+    assert not {name for name, _ in backend.computed} - {"grads"}  # only the answer's terminal
+
+
+def test_a_left_out_method_is_null_in_the_json_and_explained_in_the_markdown(tmp_path):
+    problem = make_problem(tmp_path / "p.sl", terminals=GRADIENT_ONLY)
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        run_search(problem, wide_backend(3000), {}, tmp_path / "out")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    rows = {row["method"]: row for row in report["comparison"]["rows"]}
+    reason = "not computed (≈12000 model forwards; pass --compare all)"
+    assert rows["Score-CAM"] == {"method": "Score-CAM", "expression": "cic", "means": None, "per_image": None,
+                                 "reason": reason}
+    assert "Score-CAM" not in report["comparison"]["acceptance_of_answer"]["deletion"]
+    assert "Grad-CAM" in report["comparison"]["acceptance_of_answer"]["deletion"]
+    assert f"| Score-CAM | `cic` | {reason} |" in (tmp_path / "out" / "report.md").read_text()
+    assert f"sycam: Score-CAM {reason}" in err.getvalue()  # progress on stderr
+    assert report["settings"]["compare"] == "auto"
+
+
+def test_compare_none_without_an_answer_writes_the_report_without_a_figure(tmp_path):
+    problem = make_problem(tmp_path / "p.sl", terminals=GRADIENT_ONLY)
+    impossible = dataclasses.replace(problem, goals=(Goal("deletion", True, "threshold", constant=2.0),))
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_search(impossible, wide_backend(3), {}, tmp_path / "out", quiet=True, compare="none")
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "| Grad-CAM | `grads` | not computed (--compare none) |" in text
+    assert not (tmp_path / "out" / "heatmaps.png").exists() and "![heatmaps]" not in text
+
+
+def test_the_torch_backends_terminal_cost_on_the_built_in_model(tmp_path):
+    from backends.torch_backend import open_backend
+
+    backend = open_backend({"images": 3, "cache": str(tmp_path)})
+    channels = backend.channels()  # probes image 0: its activations and gradient terminals are known
+    assert backend.terminal_cost("grads", [0, 1, 2]) == 2 and backend.terminal_cost("class", [0, 1, 2]) == 0
+    predicted = backend.terminal_cost("cic", [0, 1, 2])
+    assert predicted == 3 * channels + 2  # K masked images per image, plus two probes
+    before = backend.forwards
+    backend.terminal("cic", [0, 1, 2])
+    assert abs((backend.forwards - before) - predicted) <= 0.05 * predicted  # an estimate, close to the count
+    assert backend.terminal_cost("cic", [0, 1, 2]) == 0 and backend.terminal_cost("grads", [1, 2]) == 0
+    # a second backend on the same disk cache has cic already; abl still costs K passes per image
+    again = open_backend({"images": 3, "cache": str(tmp_path)})
+    assert again.terminal_cost("cic", [0, 1, 2]) == 0
+    assert again.terminal_cost("abl", [0, 1, 2]) == 3 * channels
