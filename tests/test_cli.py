@@ -417,3 +417,26 @@ def test_compare_flag_chooses_the_reports_rows(problem_file, tmp_path, fake_back
     err = capsys.readouterr().err
     assert ("sycam: Score-CAM not computed (--compare none)" in err) == (mode == "none")
     assert ("sycam: comparing with Grad-CAM on 4 images" in err) == (mode == "all")
+
+
+@pytest.mark.parametrize("seed", ["0", "-1", "7"])
+@pytest.mark.parametrize("productions, status", [
+    ("(T (+ W W) (relu W))", "fail"),  # recursive: max-size 3 cuts it, so nothing is certain
+    ("(T (* T T))", "infeasible"),  # finite: every term (size <= 3) was tried
+])
+def test_infeasible_only_when_a_finite_grammar_is_exhausted_whatever_the_seed(
+        tmp_path, fake_backend, productions, status, seed, capsys):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace("(T (* T T) (relu W))", productions)
+                    .replace("(deletion gradcam))", "2.0)"))  # cosines never reach 2: nothing passes
+    assert cli.main([str(path), "--seed", seed, "--max-size", "3", "--quiet"]) == 0
+    assert capsys.readouterr().out == f"{status}\n"
+    assert fake_backend["seed"] == int(seed)
+
+
+def test_a_negative_seed_is_a_seed_like_any_other(problem_file, fake_backend, capsys):
+    answers = []
+    for _ in range(2):
+        assert cli.main([str(problem_file), "--seed", "-1", "--quiet"]) == 0
+        answers.append(capsys.readouterr().out)
+    assert answers[0] == answers[1] and "define-fun weights" in answers[0]  # deterministic, and it solves
