@@ -17,8 +17,11 @@ from .logic import TERMINALS
 from .lower import lower_term, sort_of
 from .parser import parse_file
 
-# The grammar library sits beside the package in a source checkout (or an editable install).
-BASELINES_FILE = Path(__file__).resolve().parents[1] / "grammars" / "baselines.sl"
+# An installed wheel carries the grammar library as sycam_sygus/grammars (pyproject.toml); a source
+# checkout, installed editable or not at all, has it beside the package.
+_PLACES = (Path(__file__).resolve().parent / "grammars" / "baselines.sl",
+           Path(__file__).resolve().parents[1] / "grammars" / "baselines.sl")
+BASELINES_FILE = next((place for place in _PLACES if place.is_file()), _PLACES[-1])
 DISPLAY_KEY = "display:"
 
 
@@ -41,8 +44,8 @@ def classic_methods(path: Path | str = BASELINES_FILE) -> list[ClassicMethod]:
 def _load(path: str) -> tuple[ClassicMethod, ...]:
     if not Path(path).is_file():
         raise SygusError(f"the classic methods' definitions are missing: expected them at {path}",
-                         path=path, hint="run sycam from a source checkout installed with `pip install -e .` "
-                                         "(grammars/ sits beside sycam_sygus/)")
+                         path=path, hint="reinstall sycam (`pip install .` ships grammars/ inside the package), "
+                                         "or run it from a source checkout installed with `pip install -e .`")
     script = parse_file(path)
     check(script)
     lines = Path(path).read_text(encoding="utf-8").splitlines()

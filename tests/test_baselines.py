@@ -47,7 +47,7 @@ def test_a_missing_definitions_file_names_the_expected_path(tmp_path):
     with pytest.raises(SygusError) as caught:
         classic_methods(tmp_path / "grammars" / "baselines.sl")
     assert str(tmp_path / "grammars" / "baselines.sl") in caught.value.message
-    assert "pip install -e ." in caught.value.hint
+    assert "pip install" in caught.value.hint
 
 
 def test_an_ill_sorted_definition_is_the_checkers_error(tmp_path):
@@ -55,3 +55,19 @@ def test_an_ill_sorted_definition_is_the_checkers_error(tmp_path):
     path.write_text("(set-logic SYCAM)\n; display: X\n(define-fun x ((grads Real)) Real (+ grads gradz))\n")
     with pytest.raises(SygusError, match="gradz"):
         classic_methods(path)
+
+
+def test_a_non_editable_install_ships_the_definitions_inside_the_package():
+    """pyproject.toml maps grammars/ to sycam_sygus/grammars with its .sl files as package data,
+    the first place the loader looks (a wheel built from it was checked by hand to contain them)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "sycam_sygus.grammars" in setuptools["packages"]
+    assert setuptools["package-dir"]["sycam_sygus.grammars"] == "grammars"
+    shipped = setuptools["package-data"]["sycam_sygus.grammars"]
+    assert any(Path("baselines.sl").match(pattern) for pattern in shipped)
+    import sycam_sygus.baselines as baselines
+
+    assert baselines._PLACES[0] == Path(baselines.__file__).resolve().parent / "grammars" / "baselines.sl"
