@@ -34,7 +34,7 @@ from .printer import print_script
 from .problem import Problem
 from .progress import Progress
 from .baselines import classic_methods
-from .report import (ANSWER_ROW, COMPARE_MODES, Recorder, build_report, compare_methods, comparison_images,
+from .report import (ANSWER_ROW, AUTO_COMPARE_FORWARDS, COMPARE_MODES, Recorder, build_report, compare_methods, comparison_images,
                      write_report)
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 from .solver import Observer, SolveResult, solve
@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help=f"{option.help} (overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
     parser.add_argument("--compare", choices=COMPARE_MODES, default="auto",
-                        help="which classic methods the report scores: auto = those cached or cheap "
-                             "(Score-CAM/Ablation-CAM only up to a few thousand model forwards), all, none")
+                        help="which classic methods the report scores: auto = those cached or cheap (Score-CAM, "
+                             f"Ablation-CAM only up to {AUTO_COMPARE_FORWARDS:,} model forwards each), all, none")
     parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
