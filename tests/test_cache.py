@@ -117,7 +117,9 @@ def test_a_corrupted_terminal_entry_is_recomputed(tmp_path):
     with pytest.warns(UserWarning, match="damaged"):
         values = second.terminal("cic", [0, 1])
     torch.testing.assert_close(values, expected)
-    assert second.forwards == 4 + 1  # one image's 4 masked copies + the black baseline
+    # one image's 4 masked copies, the black baseline, and the one-off check of the classifier's
+    # inference-optimised copy (the model and the copy on one image: 2 forwards)
+    assert second.forwards == 4 + 1 + 2
     assert make_backend(tmp_path, pixels).terminal("cic", [1]).shape == (1, 4)  # rewritten: loads
 
 
