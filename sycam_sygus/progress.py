@@ -75,7 +75,7 @@ class Progress(Observer):
             self.baseline_text = dict(info.get("baselines", {}))
         if first and not self.live_mode and not self.quiet:
             tiers = " ".join(str(len(t)) for t in info.get("tiers", []))
-            limit = f", time limit {self.time_limit:g}s" if self.time_limit else ""
+            limit = f", time limit {self.time_limit:.0f}s" if self.time_limit else ""
             self.note(f"sycam: searching for {info.get('metric', '?')} with tiers of {tiers} images{limit}")
 
     def on_candidate(self, term: Term, stage: str) -> None:
