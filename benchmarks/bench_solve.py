@@ -2,8 +2,8 @@
 
 For each grammar it loads the problem file with budget overrides, turns its goal into an
 objective (optimise mode: the search keeps going through the whole candidate budget instead of
-stopping at the first candidate that beats the baseline), opens the torch backend with a fresh,
-empty terminal cache, and runs `sycam_sygus.solver.solve`. It prints, separately:
+stopping at the first candidate that beats the baseline), opens the torch backend on the CPU with a
+fresh, empty terminal cache, and runs `sycam_sygus.solver.solve`. It prints, separately:
 
 - terminal computation: CPU seconds and model forwards for the target classes and every
   terminal the synth-fun uses, on all images (done before the search, so the search finds them);
@@ -146,6 +146,7 @@ def report(run: Run) -> dict[str, str]:
     generated = syntax + counts.get("enumerated", 0)
     scored = counts.get("scored", 0)
     per_tier = tier_counts(counts, len(result.baselines))
+    seconds = max(run.search_seconds, 1e-9)  # a search that ends before its first candidate
     per_image = run.search_forwards / run.candidate_images if run.candidate_images else float("nan")
     gradcam = result.baselines.get(GRADCAM, [float("nan")])[-1]
     answer = to_sygus(result.answer) if result.answer is not None else result.status
@@ -164,7 +165,7 @@ def report(run: Run) -> dict[str, str]:
           f"{counts.get('bank-enumerated', 0) + counts.get('bank-pruned-syntax', 0)}, pruned syntax "
           f"{counts.get('bank-pruned-syntax', 0)}, value {counts.get('bank-pruned-value', 0)}")
     print(f"   {run.candidate_images} candidate-images scored, {per_image:.3f} forwards each")
-    print(f"   {generated / run.search_seconds:.0f} candidates generated/s, {scored / run.search_seconds:.1f} scored/s")
+    print(f"   {generated / seconds:.0f} candidates generated/s, {scored / seconds:.1f} scored/s")
     print(f"   answer {answer}  objective {result.objective if result.objective is not None else float('nan'):.4f}"
           f"  (Grad-CAM {gradcam:.4f}; status {result.status})")
     return {
@@ -178,8 +179,8 @@ def report(run: Run) -> dict[str, str]:
                                                 f"{counts.get('shared-map', 0)} / {counts.get('pruned-metric', 0)}",
         "scored per tier": " / ".join(map(str, per_tier)),
         "fw / cand-img": f"{per_image:.3f}",
-        "generated/s": f"{generated / run.search_seconds:.0f}",
-        "scored/s": f"{scored / run.search_seconds:.1f}",
+        "generated/s": f"{generated / seconds:.0f}",
+        "scored/s": f"{scored / seconds:.1f}",
         "answer": f"`{answer}`",
         "objective (Grad-CAM)": f"{result.objective if result.objective is not None else float('nan'):.4f} "
                                 f"({gradcam:.4f})",
