@@ -11,8 +11,6 @@ from backends.torch_backend import TorchBackend
 from sycam_sygus import explain
 from sycam_sygus.errors import SygusError
 
-pytorch_grad_cam = pytest.importorskip("pytorch_grad_cam")
-
 
 class GapNet(nn.Module):
     """features (ends in ReLU: the CAM layer) -> global average pool -> linear."""
@@ -301,6 +299,7 @@ METHODS = {"grads": "GradCAM", "gradcampp": "GradCAMPlusPlus", "xgrads": "XGradC
 @pytest.mark.parametrize("make", [resnet18_64, small_vgg_32], ids=["resnet18@64", "small-vgg@32"])
 @pytest.mark.parametrize("terminal", sorted(METHODS))
 def test_maps_equal_pytorch_grad_cam(make, terminal):
+    pytorch_grad_cam = pytest.importorskip("pytorch_grad_cam")
     model, layer, images = make()
     with getattr(pytorch_grad_cam, METHODS[terminal])(model=model, target_layers=[layer]) as cam:
         theirs = torch.from_numpy(cam(input_tensor=images, targets=None))
@@ -311,6 +310,7 @@ def test_maps_equal_pytorch_grad_cam(make, terminal):
 
 
 def test_explain_with_normalize_and_explicit_targets_matches_pytorch_grad_cam():
+    pytorch_grad_cam = pytest.importorskip("pytorch_grad_cam")
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     model, layer, pixels = resnet18_64()
