@@ -16,6 +16,7 @@ from .checker import check, option_value
 from .errors import SygusError, did_you_mean
 from .ir import BOOL, INT, REAL, Term, app, const, hole, substitute, var
 from .symbolic import canonical
+from .theories import sort_text
 
 SYCAM_OPERATORS = frozenset(
     [*logic.ELEMENTWISE, *logic.CHANNELWIDE, *logic.WITH_NUMERAL, *logic.COMPARISONS, *logic.CONNECTIVES, "ite"])
@@ -258,6 +259,10 @@ class ProblemBuilder:
 
     def synth_fun(self) -> problem.SynthFun:
         synth = self.synth
+        if sort_of(synth.sort) != REAL:  # the answer is a channel weight: a Real, whatever the oracles say
+            raise self.error(f"the synth-fun '{synth.name}' has sort {sort_text(synth.sort)}; CAM weights are Real",
+                             synth.sort.pos if synth.sort.pos.line else synth.pos,
+                             f"declare it as (synth-fun {synth.name} (...) Real ...)")
         params = tuple((name, sort_of(sort)) for name, sort in synth.params)
         if synth.grammar is None:
             grammar = default_grammar(params)

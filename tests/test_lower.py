@@ -178,3 +178,14 @@ def test_load_problem_reads_a_file_and_keeps_warnings(tmp_path):
     lowered = load_problem(str(path), {"images": 40})
     assert lowered.path == str(path) and lowered.options["images"] == 40
     assert lowered.warnings == (f"{path}:2:1: warning: option ':produce-models' is not a sycam option; ignored",)
+
+
+@pytest.mark.parametrize("sort", ["Bool", "Int"])
+def test_a_synth_fun_that_is_not_real_is_a_located_error(sort):
+    text = (f"(set-logic SYCAM)\n(synth-fun weights ((grads Real)) {sort})\n"
+            f"(declare-oracle-fun deletion ((-> Real {sort})) Real sycam.deletion)\n"
+            "(optimize-synth ((! (deletion weights) :max)))\n")
+    with pytest.raises(SygusError, match=f"has sort {sort}; CAM weights are Real") as caught:
+        problem(text)
+    synth_line = text.splitlines()[1]
+    assert (caught.value.pos.line, caught.value.pos.col) == (2, synth_line.rindex(sort) + 1)  # the result sort
