@@ -65,13 +65,26 @@ def derivable(term: Term, grammar: Grammar, nonterminal: str | None = None) -> b
     engine's simplified answer and the term as enumerated.
     """
     memo: dict[tuple[Term, str], bool] = {}
+    open_keys: set[tuple[Term, str]] = set()
+    cut = [False]  # did the computation in progress meet an open (term, name), i.e. a cycle?
 
     def from_nonterminal(t: Term, name: str) -> bool:
         key = (t, name)
-        if key not in memo:
-            memo[key] = False  # a production cycle through the same (term, name) derives nothing new
-            memo[key] = any(matches(rule, t) for rule in grammar.productions.get(name, ()))
-        return memo[key]
+        if key in memo:
+            return memo[key]
+        if key in open_keys:  # a production cycle through the same (term, name) derives nothing new
+            cut[0] = True
+            return False
+        outer_cut, cut[0] = cut[0], False
+        open_keys.add(key)
+        result = any(matches(rule, t) for rule in grammar.productions.get(name, ()))
+        open_keys.discard(key)
+        # "yes" is final; a "no" reached through a cut cycle only holds while that cycle is
+        # open, so it is not remembered (it is recomputed when asked again).
+        if result or not cut[0]:
+            memo[key] = result
+        cut[0] = outer_cut or (cut[0] and not result)
+        return result
 
     def matches(rule: Term, t: Term) -> bool:
         if rule.op == "hole":

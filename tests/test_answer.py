@@ -80,6 +80,19 @@ def test_derivable_follows_the_grammar(term, expected):
     assert derivable(term, GRAMMAR) is expected
 
 
+
+def test_derivable_is_not_fooled_by_a_production_cycle_cut_earlier():
+    # T -> W -> T is a cycle: deriving `grads` from W first visits T(grads) while W(grads) is
+    # still open; that provisional "no" must not be remembered for the second argument's T.
+    w, t, x = hole("W", REAL), hole("T", REAL), hole("X", REAL)
+    grammar = Grammar(
+        (("S", REAL), ("W", REAL), ("T", REAL), ("X", REAL)),
+        {"S": (app("+", (w, t), REAL),), "W": (t, x), "T": (w, app("relu", (t,), REAL)), "X": (GRADS,)},
+    )
+    assert derivable(app("+", (GRADS, GRADS), REAL), grammar)
+    assert derivable(app("+", (GRADS, app("relu", (GRADS,), REAL)), REAL), grammar)
+    assert not derivable(app("+", (GRADS, ABL), REAL), grammar)
+
 TERMINAL_NAMES = st.sampled_from(["grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl"])
 
 
