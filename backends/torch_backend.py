@@ -7,6 +7,7 @@ the device; numpy appears only in `score`, `maps` and `pictures` (the protocol b
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -50,6 +51,7 @@ class TorchBackend:
         self.masks = None if images.masks is None else images.masks.to(self.device)
         self.steps = steps
         self.cache = cache
+        self._cache_error: str | None = None  # why the cache was dropped mid-run, if it was
         self._description = dict(description or {})
         self._target_mode = target
         self._explicit_targets = None if targets is None else torch.as_tensor(targets).to(self.device).long().view(-1)
@@ -174,8 +176,7 @@ class TorchBackend:
             "forwards": self.classifier.forwards,
             "tail_forwards": self.classifier.tail_forwards,
             "ablation_tail_only": self.classifier.has_tail,
-            "cache": None if self.cache is None else {
-                "folder": str(self.cache.folder), "hits": self.cache.hits, "misses": self.cache.misses},
+            "cache": self._cache_summary(),
         }
 
     # ------------------------------------------------------------ per-image quantities
@@ -210,7 +211,12 @@ class TorchBackend:
         """`kind` for the images at `index`: from memory, else disk, else `compute` (batched)."""
         missing = self._missing(kind, index)
         if len(missing) and self.cache is not None:
-            loaded = [(i, self.cache.load(self._key(kind, i))) for i in missing.tolist()]
+            keys = [(i, self._key(kind, i)) for i in missing.tolist()]  # may compute targets (and drop the cache)
+            try:
+                loaded = [(i, self.cache.load(key)) for i, key in keys] if self.cache is not None else []
+            except OSError as error:
+                self._drop_cache(error)
+                loaded = []
             found = [(i, t) for i, t in loaded if t is not None]
             if found:
                 self._remember(kind, torch.tensor([i for i, _ in found], device=self.device),
@@ -231,7 +237,12 @@ class TorchBackend:
         missing = self._missing(kind, index).tolist()
         if self.cache is None:
             return missing
-        return [i for i in missing if not self.cache.path(self._key(kind, i)).is_file()]
+        keys = [(i, self._key(kind, i)) for i in missing]
+        try:
+            return [i for i, key in keys if self.cache is None or not self.cache.path(key).is_file()]
+        except OSError as error:
+            self._drop_cache(error)
+            return missing
 
     def _remember(self, kind: str, index: Tensor, values: Tensor, store: bool = True) -> None:
         if kind not in self._memo:
@@ -242,8 +253,30 @@ class TorchBackend:
         memo[index] = values.to(self.device)
         known[index] = True
         if store and self.cache is not None:
-            for i, value in zip(index[new].tolist(), values[new]):
-                self.cache.store(self._key(kind, i), value)
+            try:
+                for i, value in zip(index[new].tolist(), values[new]):
+                    key = self._key(kind, i)
+                    if self.cache is None:
+                        break
+                    self.cache.store(key, value)
+            except OSError as error:
+                self._drop_cache(error)
+
+    def _drop_cache(self, error: OSError) -> None:
+        """The cache is only an optimisation: on a folder we cannot use, warn once and go on without it."""
+        if self.cache is None:
+            return
+        self._cache_error = f"{self.cache.folder}: {error}"
+        warnings.warn(f"sycam cache {self._cache_error}; going on without the cache "
+                      "(hint: point --cache or $SYCAM_CACHE at a writable folder)", stacklevel=4)
+        self.cache = None
+
+    def _cache_summary(self) -> dict | None:
+        if self._cache_error is not None:
+            return {"error": self._cache_error}
+        if self.cache is None:
+            return None
+        return {"folder": str(self.cache.folder), "hits": self.cache.hits, "misses": self.cache.misses}
 
     def _key(self, kind: str, image: int) -> str:
         layer = None if kind == "logits" else self.classifier.layer_name

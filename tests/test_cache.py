@@ -129,3 +129,28 @@ def test_new_images_compute_only_themselves(tmp_path):
     backend = make_backend(tmp_path, pixels)
     backend.terminal("grads", [0, 1, 2])
     assert backend.forwards == 1 + 1  # image 2: its prediction, then the gradient pass
+
+
+def test_a_cache_that_cannot_be_written_warns_once_and_the_run_goes_on(tmp_path, monkeypatch):
+    pixels = torch.rand(2, 3, 8, 8)
+    expected = {name: make_backend(tmp_path / "good", pixels).terminal(name, [0, 1]) for name in TERMINALS}
+    monkeypatch.setattr(os, "replace", lambda s, t: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    backend = make_backend(tmp_path / "full", pixels)
+    with pytest.warns(UserWarning, match="going on without the cache") as caught:
+        values = {name: backend.terminal(name, [0, 1]) for name in TERMINALS}
+    assert len([w for w in caught if "cache" in str(w.message)]) == 1
+    for name in TERMINALS:
+        torch.testing.assert_close(values[name], expected[name], rtol=0, atol=0)
+    assert backend.cache is None and "No space left" in backend.describe()["cache"]["error"]
+
+
+def test_a_cache_folder_under_a_file_warns_once_and_the_run_goes_on(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    pixels = torch.rand(2, 3, 8, 8)
+    backend = make_backend(blocker / "cache", pixels)
+    with pytest.warns(UserWarning, match="going on without the cache") as caught:
+        values = backend.terminal("grads", [0, 1])
+        backend.terminal("cic", [0, 1])
+    assert len([w for w in caught if "cache" in str(w.message)]) == 1
+    torch.testing.assert_close(values, make_backend(tmp_path / "ok", pixels).terminal("grads", [0, 1]))
