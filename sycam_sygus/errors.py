@@ -8,7 +8,8 @@ from .ast import NOWHERE, Pos
 
 
 class SygusError(Exception):
-    """Bad input: `path:line:col: error: message`, the source line, a caret, and a hint."""
+    """Bad input: `path:line:col: error: message` (`path: error: ...` when it has no place), the
+    source line, a caret, and a hint."""
 
     def __init__(self, message: str, pos: Pos = NOWHERE, path: str = "<string>", hint: str = ""):
         super().__init__(message)
@@ -18,6 +19,8 @@ class SygusError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        if not self.pos.line:  # no place in the file (a flag, a whole-problem error): name only the file
+            return f"{self.path}: error: {self.message}"
         return f"{self.path}:{self.pos.line}:{self.pos.col}: error: {self.message}"
 
     def render(self, source: str | None = None) -> str:

@@ -5,6 +5,7 @@ errors from lowering. Columns are 1-based and point at the offending token.
 """
 import pytest
 
+from sycam_sygus.ast import Pos
 from sycam_sygus.checker import check
 from sycam_sygus.errors import SygusError
 from sycam_sygus.lower import problem_from_script
@@ -193,3 +194,12 @@ def test_sycam_macro_over_nonterminals_must_be_linear():
     error = failure(text, problem_from_script)
     assert located(error) == (4, 68, "macro 'sq' uses its parameter 'x' more than once, so it cannot take "
                                      "non-terminals in a grammar rule")
+
+
+def test_an_error_without_a_place_names_only_its_file():
+    # a flag or a whole-problem error has no line: "p.sl:0:0:" would send the reader to a line 0
+    unplaced = SygusError("the problem has no goal", path="p.sl", hint="add a constraint")
+    assert str(unplaced) == "p.sl: error: the problem has no goal"
+    assert unplaced.render("(set-logic SYCAM)\n") == "p.sl: error: the problem has no goal\nhint: add a constraint"
+    placed = SygusError("bad", Pos(1, 2), "p.sl")
+    assert str(placed) == "p.sl:1:2: error: bad"
