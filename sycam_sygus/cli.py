@@ -197,7 +197,8 @@ def run_search(
     log = None
     if report_dir is not None:
         settings = log_settings(problem.path, problem.goals, problem.options)
-        log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
+        with _report_folder(problem.path, report_dir):  # an unusable folder fails before the search
+            log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
     previous = log.previous if log else []
     recorder = Recorder(previous)
     progress = Progress(sys.stderr, quiet=quiet, backend=backend, time_limit=seconds)
@@ -218,10 +219,20 @@ def run_search(
     if report_dir is not None:
         answered = threading.Event()
         answered.set()  # the answer is out: a Ctrl-C while the report is written quits at once
-        with _stop_on_interrupt(answered, progress):
+        with _stop_on_interrupt(answered, progress), _report_folder(problem.path, report_dir):
             _write_reports(problem, backend, result, answer, recorder, overrides, report_dir, compare, progress)
         progress.note(f"sycam: report written to {report_dir}")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _report_folder(path: str, folder: Path) -> Iterator[None]:
+    """An OSError while writing the `--report` folder is bad input (a file, no permission), not a crash."""
+    try:
+        yield
+    except OSError as err:
+        raise SygusError(f"cannot write the report folder {folder} ({err.strerror or err})", path=path,
+                         hint="give --report a folder you can write (it is created if missing)") from None
 
 
 def _emit_answer(text: str) -> None:

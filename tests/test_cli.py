@@ -440,3 +440,16 @@ def test_a_negative_seed_is_a_seed_like_any_other(problem_file, fake_backend, ca
         assert cli.main([str(problem_file), "--seed", "-1", "--quiet"]) == 0
         answers.append(capsys.readouterr().out)
     assert answers[0] == answers[1] and "define-fun weights" in answers[0]  # deterministic, and it solves
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_a_report_folder_that_cannot_be_written_exits_2_without_a_traceback(problem_file, tmp_path, fake_backend,
+                                                                             below, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    folder = afile / below if below else afile
+    assert cli.main([str(problem_file), "--report", str(folder)]) == 2
+    err = capsys.readouterr()
+    assert err.out == ""  # refused before the search: no answer without the report asked for
+    assert err.err.startswith(f"{problem_file}: error: cannot write the report folder {folder} (")
+    assert "Traceback" not in err.err and afile.read_text() == "not a folder"
