@@ -51,10 +51,12 @@ def linear_upsampling_matrix(source: int, target: int, dtype: torch.dtype, devic
     return F.interpolate(identity, size=target, mode="linear", align_corners=False)[0].T.contiguous()
 
 
-def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
+def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int],
+             upsample: bool = True) -> tuple[Tensor, Tensor | None]:
     """Saliency maps of weights `[C, I, K]` on activations `[I, K, h, w]`: `(S_fm, S)`.
 
-    `S_fm` is `[C, I, h, w]` (unnormalised, for cell rankings); `S` is `[C, I, H, W]` in [0, 1].
+    `S_fm` is `[C, I, h, w]` (unnormalised, for cell rankings); `S` is `[C, I, H, W]` in [0, 1],
+    or None without `upsample` (for metrics that read only `S_fm`).
     Memory is `C·I·H·W` floats: callers with many candidates pass them in chunks.
     """
     candidates, images, channels = weights.shape
@@ -68,6 +70,9 @@ def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tens
     clean = torch.where(finite_weights[..., None], weights, torch.zeros_like(weights))
     s_fm = torch.relu(torch.einsum("cik,ikhw->cihw", clean, acts))
     valid = finite_weights & torch.isfinite(s_fm).flatten(2).all(dim=-1)
+    flag = ~valid[..., None, None]
+    if not upsample:
+        return (s_fm if valid.all() else s_fm.masked_fill(flag, float("nan"))), None
     height, width = acts.shape[-2:]
     rows = linear_upsampling_matrix(height, size[0], acts.dtype, str(acts.device))
     cols = linear_upsampling_matrix(width, size[1], acts.dtype, str(acts.device))
@@ -75,5 +80,4 @@ def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int]) -> tuple[Tens
     if valid.all():
         return s_fm, s
     nan = torch.tensor(float("nan"), dtype=s.dtype, device=s.device)
-    flag = ~valid[..., None, None]
     return torch.where(flag, nan, s_fm), torch.where(flag, nan, s)

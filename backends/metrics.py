@@ -49,6 +49,10 @@ Probs = Callable[[Tensor, Tensor], Tensor]
 _KEY_BITS = 20
 # Probabilities are divided by p_c(x); this floor keeps an image the model gives 0 finite.
 _PROBABILITY_FLOOR = 1e-12
+# Metrics whose score reads only the small S_fm: callers may skip upsampling and pass s=None.
+SCORED_FROM_S_FM = frozenset({"deletion", "insertion"})
+# Metrics whose map key reads only S_fm (topn_gt keys on S's top pixels once images are given).
+KEYED_FROM_S_FM = frozenset({"deletion", "insertion", "avg_drop", "increase", "sch"})
 
 
 class MetricError(ValueError):
@@ -137,11 +141,11 @@ class MetricEvaluator:
         """Per candidate-image values `[C, I']` (float64) of `metric` for maps of `pixels[image_idx]`.
 
         `s_fm` `[C, I', h, w]` and `s` `[C, I', H, W]` come from `cam.cam_maps` for the same
-        weights; deletion/insertion read only `s_fm` and accept `s=None`.
+        weights; metrics in `SCORED_FROM_S_FM` read only `s_fm` and accept `s=None`.
         """
         metric = self._metric_name(metric)
         images = [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
-        self._check_maps(metric, images, s_fm, s, metric not in ("deletion", "insertion"))
+        self._check_maps(metric, images, s_fm, s, metric not in SCORED_FROM_S_FM)
         flagged, s_fm, s = _flag_maps(s_fm, s)
         scorer = {
             "avg_drop": self._product_score,
@@ -163,10 +167,11 @@ class MetricEvaluator:
         Rank-only metrics key on the ranking as far as the metric reads it (top-P cell order,
         RISE step of each pixel, argmax, top-n pixel set); the others on the normalised map
         rounded to 2^-20. `topn_gt` needs `image_idx` for the mask sizes (without it, the map key).
+        Metrics in `KEYED_FROM_S_FM` accept `s=None`.
         """
         metric = self._metric_name(metric)
         images = None if image_idx is None else [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
-        reads_s = metric in ("deletion_auc", "insertion_auc", "topn_gt", "pointing")
+        reads_s = metric not in KEYED_FROM_S_FM
         self._check_maps(metric, images if images is not None else list(range(s_fm.shape[1])), s_fm, s, reads_s)
         flagged, s_fm, s = _flag_maps(s_fm, s)
         if metric in ("deletion", "insertion"):

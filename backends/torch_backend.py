@@ -22,7 +22,7 @@ from . import operators
 from .cache import TensorCache, cache_folder, entry_key, image_fingerprints, model_fingerprint
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import MetricEvaluator
+from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator
 from .models import Classifier, find_layer, load_model, pick_device
 from .terminals import (GRADIENT_TERMINALS, ablation_terminal, check_terminal, gradient_terminal, probe_layer,
                         score_cam_terminal)
@@ -126,18 +126,20 @@ class TorchBackend:
 
     # ------------------------------------------------------------ protocol: maps and scores
 
-    def saliency(self, weights: Sequence[Tensor], images: Sequence[int]) -> tuple[Tensor, Tensor]:
-        """`(S_fm [C, I, h, w], S [C, I, H, W])` of candidate weights on the images (tensors)."""
+    def saliency(self, weights: Sequence[Tensor], images: Sequence[int],
+                 upsample: bool = True) -> tuple[Tensor, Tensor | None]:
+        """`(S_fm [C, I, h, w], S [C, I, H, W])` of candidate weights on the images; `S` None without `upsample`."""
         stacked = torch.stack([torch.as_tensor(w, device=self.device).float() for w in weights])
-        return cam_maps(stacked, self.activations(images), tuple(self.pixels.shape[-2:]))
+        return cam_maps(stacked, self.activations(images), tuple(self.pixels.shape[-2:]), upsample)
 
     def map_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[bytes]:
         """One key per candidate: equal keys guarantee equal scores for `metric` on `images`."""
+        metric = self._metric(metric)
         index = self._index(images)
         keys: list[bytes] = []
         for chunk in self._candidate_chunks(weights, len(index)):
-            s_fm, s = self.saliency(chunk, images)
-            keys += self._metrics().map_keys(self._metric(metric), s_fm, s, index.cpu())
+            s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
+            keys += self._metrics().map_keys(metric, s_fm, s, index.cpu())
         return keys
 
     def score(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> np.ndarray:
@@ -153,7 +155,7 @@ class TorchBackend:
                              hint="set :sycam.masks to a mask folder, or use a data set with masks")
         rows = []
         for chunk in self._candidate_chunks(weights, len(index)):
-            s_fm, s = self.saliency(chunk, images)
+            s_fm, s = self.saliency(chunk, images, upsample=metric not in SCORED_FROM_S_FM)
             rows.append(self._metrics().score(metric, index.cpu(), s_fm, s).cpu().to(torch.float64))
         return torch.cat(rows) if rows else torch.zeros(0, len(index), dtype=torch.float64)
 

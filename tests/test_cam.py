@@ -76,6 +76,9 @@ def test_non_finite_weights_flag_only_their_candidate_image():
     assert invalid_maps(s_fm).tolist() == expected
     finite = ~invalid_maps(s)
     assert torch.isfinite(s[finite]).all()
+    small, none = cam_maps(weights, acts * 1e10, (4, 4), upsample=False)
+    assert none is None
+    torch.testing.assert_close(small, s_fm, rtol=0, atol=0, equal_nan=True)
 
 
 class _FixedWeightsCAM:

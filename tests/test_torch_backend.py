@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from backends.metrics import MetricEvaluator
 from backends.protocol import Backend
 from backends.torch_backend import TorchBackend, open_backend
 from sycam_sygus.errors import SygusError
@@ -172,3 +173,30 @@ def test_builtin_cluttered_mnist_defaults(tmp_path):
     values = backend.terminal("abl", [0, 1])
     assert backend.classifier.has_tail and backend.classifier.tail_forwards >= 2 * values.shape[1]
     assert backend.data.masks is not None and backend.data.masks.flatten(1).any(dim=1).all()
+
+
+@pytest.mark.parametrize("metric", ["deletion", "insertion", "avg_drop", "sch"])
+def test_metrics_that_read_only_s_fm_get_no_upsampled_map(folder, metric):
+    with pytest.warns(UserWarning, match="1 image"):
+        backend = open_backend(options(folder, masks=str(folder / "masks")))
+    images = [0, 1, 2]
+    weights = [backend.terminal("grads", images), backend.terminal("act", images)]
+    evaluator = backend._metrics()
+    seen = []
+    for method in ("score", "map_keys"):
+        original = getattr(evaluator, method)
+
+        def spy(name, *args, method=method, original=original):
+            seen.append((method, args[2 if method == "score" else 1] is None))
+            return original(name, *args)
+        setattr(evaluator, method, spy)
+    scores = backend.score_tensor(weights, images, metric)
+    keys = backend.map_keys(weights, images, metric)
+    reads_s_to_score = metric in ("avg_drop", "sch")
+    assert seen == [("score", not reads_s_to_score), ("map_keys", True)]
+    # the same values and keys as from the full maps
+    s_fm, s = backend.saliency(weights, images)
+    fresh = MetricEvaluator(backend.classifier.probs, backend.pixels, backend._all_targets(), backend.masks,
+                            backend.steps, backend.classifier.batch_size)
+    torch.testing.assert_close(scores, fresh.score(metric, torch.tensor(images), s_fm, s), rtol=0, atol=0)
+    assert keys == fresh.map_keys(metric, s_fm, s, torch.tensor(images))
