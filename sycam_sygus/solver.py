@@ -94,6 +94,7 @@ class SearchOutcome:
     counts: Counter
     interrupted: bool
     warnings: list[str]
+    threshold: Threshold | None = None  # the last threshold (optimise mode: the best's scores)
 
 
 class Search:
@@ -207,6 +208,7 @@ class Search:
         start = synth.grammar.start
         baselines: dict[str, list[np.ndarray]] = {}
         best: tuple[Term, Verdict] | None = None
+        oracle: CorrectnessOracle | None = None
         interrupted = cut = False
         enumerator = Enumerator(
             synth.grammar,
@@ -272,6 +274,7 @@ class Search:
             counts=self.counts,
             interrupted=interrupted,
             warnings=list(self.warnings),
+            threshold=oracle.threshold if oracle is not None else None,
         )
 
     def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
@@ -280,6 +283,10 @@ class Search:
             self.observer.on_candidate(term, "pruned-syntax")
         else:
             self.counts["bank-pruned-syntax"] += 1
+
+    def check(self, term: Term, threshold: Threshold) -> Verdict:
+        """The acceptance rule for `term` on this search's tiers against `threshold`."""
+        return CorrectnessOracle(self.tiers, self.score, threshold, self.goal.maximise, self._report_scored).check(term)
 
     def _report_scored(self, term: Term, tier: int, images: list[int], scores: list[float], passed: bool) -> None:
         self.observer.on_scored(term, self.offset + tier, images, scores, passed)
@@ -365,10 +372,15 @@ def _solve_by_class(
         raw = ite_by_class(solved, default.best)
         printable = ite_by_class([(c, _printable(problem, t)) for c, t in solved], _printable(problem, default.best))
         try:
-            verdict = Verdict(passed=True, scores=default_search.evaluate(raw))
+            # each branch passed only its own class's tiers: the whole case split must pass the
+            # default search's tiers against its threshold too, else the default stays the answer
+            verdict = default_search.check(raw, default.threshold)
         except KeyboardInterrupt:
-            verdict, interrupted = default.verdict, True
-        result = _result(default, raw, printable, verdict)
+            verdict, interrupted = Verdict(passed=False), True
+        if verdict.passed:
+            result = _result(default, raw, printable, verdict)
+        else:
+            result = _result(default, default.best, _printable(problem, default.best), default.verdict)
     result.counts, result.warnings, result.interrupted = dict(counts), warnings, interrupted
     return result
 

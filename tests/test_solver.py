@@ -173,6 +173,28 @@ def test_class_decomposition_answers_an_ite_over_classes():
     assert alone.raw_answer is plain.raw_answer and alone.counts["classes-split"] == 0
 
 
+
+def test_a_decomposed_answer_that_fails_the_all_image_tiers_falls_back_to_the_default():
+    # Per-image scores are set directly (cosine of (s, sqrt(1-s²)) with truth (1, 0) is s).
+    # Classes 0 and 1 (5 images each): base 0.5, x 0.52, f 0.9; class 2 (3 images, below the
+    # smallest tier): base 0.6, x 0.1, f 0.3. Over all images x fails and f passes; each class
+    # search answers x, which beats base on its own class. But the combined
+    # (ite (= class 0) x (ite (= class 1) x f)) has mean 6.1/13 < base's 6.8/13: it fails.
+    classes = [0] * 5 + [1] * 5 + [2] * 3
+    per_class = {"base": (0.5, 0.5, 0.6), "x": (0.52, 0.52, 0.1), "f": (0.9, 0.9, 0.3)}
+    table = {name: np.array([[s[c], np.sqrt(1 - s[c] ** 2)] for c in classes]) for name, s in per_class.items()}
+    truth = np.tile([1.0, 0.0], (len(classes), 1))
+    options = dict(params=("base", "x", "f"), int_params=("class",), mode="threshold", baseline="base",
+                   baselines={"base": var("base")}, tiers=[4, 13], equivalence="")
+    recorder = Recorder()
+    result = solve(make_problem({"W": (var("x"), var("f"))}, **options), FakeBackend(table, truth, classes),
+                   recorder)
+    assert result.counts["classes-split"] == 2  # both class searches found x
+    assert result.status == "solved" and to_sygus(result.raw_answer) == "f"
+    assert result.objective == pytest.approx((10 * 0.9 + 3 * 0.3) / 13)
+    combined = "(ite (= class 0) x (ite (= class 1) x f))"
+    assert [passed for term, _, _, _, passed in recorder.scored if term == combined] == [False]
+
 def scored_log(recorder):
     return {(t, tier): scores for t, tier, _, scores, _ in recorder.scored}
 
