@@ -74,6 +74,17 @@ def worst_value(metric: str) -> float:
     return float("-inf") if METRICS[metric].higher_is_better else float("inf")
 
 
+def metric_name(metric: str, has_masks: bool) -> str:
+    """The METRICS name of `metric` (with or without the `sycam.` prefix); MetricError if unusable here."""
+    name = metric.removeprefix(METRIC_PREFIX)
+    if name not in METRICS:
+        raise MetricError(f"unknown metric '{metric}' ({did_you_mean(name, METRICS)})")
+    if METRICS[name].needs_masks and not has_masks:
+        raise MetricError(f"metric '{name}' needs ground-truth masks, and these images have none "
+                          "(hint: give the data set a mask folder, option :sycam.masks)")
+    return name
+
+
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
@@ -143,7 +154,7 @@ class MetricEvaluator:
         `s_fm` `[C, I', h, w]` and `s` `[C, I', H, W]` come from `cam.cam_maps` for the same
         weights; metrics in `SCORED_FROM_S_FM` read only `s_fm` and accept `s=None`.
         """
-        metric = self._metric_name(metric)
+        metric = metric_name(metric, self.masks is not None)
         images = [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
         self._check_maps(metric, images, s_fm, s, metric not in SCORED_FROM_S_FM)
         flagged, s_fm, s = _flag_maps(s_fm, s)
@@ -169,7 +180,7 @@ class MetricEvaluator:
         rounded to 2^-20. `topn_gt` needs `image_idx` for the mask sizes (without it, the map key).
         Metrics in `KEYED_FROM_S_FM` accept `s=None`.
         """
-        metric = self._metric_name(metric)
+        metric = metric_name(metric, self.masks is not None)
         images = None if image_idx is None else [int(i) for i in torch.as_tensor(image_idx).reshape(-1)]
         reads_s = metric not in KEYED_FROM_S_FM
         self._check_maps(metric, images if images is not None else list(range(s_fm.shape[1])), s_fm, s, reads_s)
@@ -193,15 +204,6 @@ class MetricEvaluator:
         ]
 
     # ----------------------------------------------------------------- shared inputs
-
-    def _metric_name(self, metric: str) -> str:
-        name = metric[len(METRIC_PREFIX):] if metric.startswith(METRIC_PREFIX) else metric
-        if name not in METRICS:
-            raise MetricError(f"unknown metric '{metric}' ({did_you_mean(name, METRICS)})")
-        if METRICS[name].needs_masks and self.masks is None:
-            raise MetricError(f"metric '{name}' needs ground-truth masks, and these images have none "
-                              "(hint: give the data set a mask folder, option :sycam.masks)")
-        return name
 
     def _check_maps(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor | None, reads_s: bool) -> None:
         if s_fm.dim() != 4 or s_fm.shape[1] != len(images):

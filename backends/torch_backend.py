@@ -14,15 +14,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sycam_sygus.errors import SygusError, did_you_mean
-from sycam_sygus.logic import METRICS, TERMINALS
+from sycam_sygus.errors import SygusError
+from sycam_sygus.logic import TERMINALS
 from sycam_sygus.options import OPTIONS
 
 from . import operators
 from .cache import TensorCache, cache_folder, entry_key, image_fingerprints, model_fingerprint
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator
+from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
 from .models import Classifier, find_layer, load_model, pick_device
 from .terminals import (GRADIENT_TERMINALS, ablation_terminal, check_terminal, gradient_terminal, probe_layer,
                         score_cam_terminal)
@@ -134,7 +134,7 @@ class TorchBackend:
 
     def map_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[bytes]:
         """One key per candidate: equal keys guarantee equal scores for `metric` on `images`."""
-        metric = self._metric(metric)
+        metric = metric_name(metric, self.masks is not None)
         index = self._index(images)
         keys: list[bytes] = []
         for chunk in self._candidate_chunks(weights, len(index)):
@@ -148,11 +148,8 @@ class TorchBackend:
 
     def score_tensor(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> Tensor:
         """`score` as a float64 tensor."""
-        metric = self._metric(metric)
+        metric = metric_name(metric, self.masks is not None)
         index = self._index(images)
-        if METRICS[metric].needs_masks and self.masks is None:
-            raise SygusError(f"metric '{metric}' needs masks but the data has none", path="sycam.masks",
-                             hint="set :sycam.masks to a mask folder, or use a data set with masks")
         rows = []
         for chunk in self._candidate_chunks(weights, len(index)):
             s_fm, s = self.saliency(chunk, images, upsample=metric not in SCORED_FROM_S_FM)
@@ -315,12 +312,6 @@ class TorchBackend:
         if len(index) and (int(index.min()) < 0 or int(index.max()) >= self.images()):
             raise IndexError(f"image index out of range 0..{self.images() - 1}")
         return index
-
-    def _metric(self, metric: str) -> str:
-        name = metric.removeprefix("sycam.")
-        if name not in METRICS:
-            raise SygusError(f"unknown metric '{metric}'", hint=did_you_mean(name, METRICS))
-        return name
 
     def _metrics(self) -> MetricEvaluator:
         if self._evaluator is None:

@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from backends.metrics import MetricEvaluator
+from backends.metrics import MetricError, MetricEvaluator
 from backends.protocol import Backend
 from backends.torch_backend import TorchBackend, open_backend
 from sycam_sygus.errors import SygusError
@@ -161,10 +161,12 @@ def test_scores_maps_and_keys(folder):
 
 def test_mask_metric_without_masks_is_an_error(folder):
     backend = open_backend(options(folder))
-    with pytest.raises(SygusError, match="needs masks"):
-        backend.score([backend.terminal("grads", [0])], [0], "pointing")
-    with pytest.raises(SygusError, match="unknown metric"):
-        backend.score([backend.terminal("grads", [0])], [0], "sycam.delet")
+    grads = backend.terminal("grads", [0])
+    for ask in (backend.score, backend.map_keys):
+        with pytest.raises(MetricError, match="metric 'pointing' needs ground-truth masks.*:sycam.masks"):
+            ask([grads], [0], "sycam.pointing")
+        with pytest.raises(MetricError, match="unknown metric 'sycam.delet' .*did you mean 'deletion'"):
+            ask([grads], [0], "sycam.delet")
 
 
 def test_builtin_cluttered_mnist_defaults(tmp_path):
