@@ -11,6 +11,7 @@ from sycam_sygus.logic import TERMINALS
 
 from .cam import normalize_maps
 from .models import Classifier
+from .operators import protected_divide
 
 GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
 
@@ -90,5 +91,4 @@ def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, a
     targets = targets.to(classifier.device)
     clean = logits.gather(1, targets.view(-1, 1))
     ablated = classifier.ablated_logits(pixels, acts, targets, logits)
-    safe = torch.where(clean != 0, clean, torch.ones_like(clean))
-    return torch.where(clean != 0, (clean - ablated) / safe, torch.zeros_like(ablated))
+    return protected_divide(clean - ablated, clean)

@@ -81,6 +81,33 @@ def test_gap_net_terminals_match_hand_computed_values():
     torch.testing.assert_close(backend.terminal("class", images), targets.float().view(-1, 1).expand(-1, 6))
 
 
+class ClippedGapNet(GapNet):
+    """Logits through a ReLU: a target logit can be exactly 0 while ablating a channel raises it."""
+
+    def forward(self, x):
+        return super().forward(x).relu()
+
+
+def test_abl_is_zero_where_the_target_logit_is_zero():
+    torch.manual_seed(4)
+    model = ClippedGapNet(classes=2, channels=6).eval()
+    with torch.no_grad():
+        model.classifier.weight[0] = torch.tensor([-100.0, 1, 1, 1, 1, 1])  # channel 0 drives y_0 below 0
+        model.classifier.bias[0] = 0
+    pixels = torch.rand(2, 3, 8, 8)
+    module, _ = find_layer(model, "features")
+    images = ImageSet(pixels, torch.full((2,), -1), None, ["0", "1"], [(1, 1)] * 2)
+    backend = TorchBackend(Classifier(model, module, None, "cpu", 16), images, targets=torch.tensor([0, 0]))
+    with torch.no_grad():
+        assert (model(pixels)[:, 0] == 0).all()
+        pooled = model.features(pixels).mean(dim=(2, 3))
+        pooled[:, 0] = 0  # channel 0 ablated
+        assert (model.classifier(pooled)[:, 0] > 0).all()  # so y_c − y_c^(0) is not 0
+    with pytest.warns(UserWarning, match="re-runs the whole model"):  # a forward with no steps to split
+        values = backend.terminal("abl", [0, 1])
+    assert torch.equal(values, torch.zeros(2, 6))  # (y_c - y_c^(k)) / 0 is 0, not ±inf
+
+
 def test_gradcampp_is_zero_where_the_gradient_is_zero():
     torch.manual_seed(1)
     model = GapNet().eval()
