@@ -13,7 +13,6 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import torch
@@ -75,10 +74,6 @@ class TensorCache:
             return None
         self.hits += 1
         return tensor
-
-    def load_many(self, keys: Iterable[str]) -> list[Tensor | None]:
-        """`load` for each key."""
-        return [self.load(key) for key in keys]
 
     def store(self, key: str, tensor: Tensor) -> None:
         """Write atomically: a temporary file in the same folder, then `os.replace`."""
