@@ -180,6 +180,14 @@ class Search:
         self.evaluated[term] = scores
         return scores
 
+    def baselines_to_score(self) -> dict[str, Term]:
+        """Threshold mode needs only the goal's baseline; optimise mode starts from the best of
+        the declared ones (§6), so it scores them all."""
+        if self.goal.mode == "optimise":
+            return dict(self.problem.baselines)
+        name = self.goal.baseline
+        return {name: self.problem.baselines[name]} if name is not None else {}
+
     def info(self) -> dict:
         """What `Observer.on_start` receives."""
         return {
@@ -191,7 +199,7 @@ class Search:
             "metric": self.goal.metric,
             "mode": self.goal.mode,
             "maximise": self.goal.maximise,
-            "baselines": {name: to_sygus(body) for name, body in self.problem.baselines.items()},
+            "baselines": {name: to_sygus(body) for name, body in self.baselines_to_score().items()},
             "budget": {
                 "seconds": self.budget.seconds,
                 "candidates": self.budget.candidates,
@@ -222,7 +230,7 @@ class Search:
             self.backend, enumerator, self.eq_images, self.goal.metric, self.levels, start, self.score_subset
         )
         try:
-            for name, body in self.problem.baselines.items():
+            for name, body in self.baselines_to_score().items():
                 baselines[name] = self.evaluate(body)
             threshold, reference = self._threshold(baselines)
             if reference is not None and "map" in self.levels:

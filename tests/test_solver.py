@@ -283,3 +283,15 @@ def test_a_spent_time_budget_is_fail_before_any_candidate():
     backend, productions = published_setup()
     result = solve(make_problem(productions, params=("grads", "cic", "abl"), tiers=[24], time_limit=0.0), backend)
     assert result.status == "fail" and result.counts.get("scored", 0) == 0 and not result.interrupted
+
+
+def test_threshold_mode_scores_only_the_goals_baseline():
+    backend, productions = published_setup()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
+                           baselines={"gradcam": var("grads"), "helper": var("cic")}, tiers=[6, 24], max_size=3)
+    recorder = Recorder(backend)
+    result = solve(problem, backend, recorder)
+    assert list(result.baselines) == ["gradcam"] and recorder.starts[0]["baselines"] == {"gradcam": "grads"}
+    # before the first candidate only gradcam was scored: 24 images, one forward each
+    assert recorder.stages[0][2] == 24
+
