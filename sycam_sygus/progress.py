@@ -75,7 +75,7 @@ class Progress(Observer):
             self.baseline_text = dict(info.get("baselines", {}))
         if first and not self.live_mode and not self.quiet:
             tiers = " ".join(str(len(t)) for t in info.get("tiers", []))
-            limit = f", time limit {self.time_limit:.0f}s" if self.time_limit else ""
+            limit = f", time limit {self.time_limit:.0f}s" if self.time_limit is not None else ""
             self.note(f"sycam: searching for {info.get('metric', '?')} with tiers of {tiers} images{limit}")
 
     def on_candidate(self, term: Term, stage: str) -> None:
@@ -139,7 +139,7 @@ class Progress(Observer):
             table.add_row(f"  {name}", f"{means[tier]:.4f}  (tier {_tier_name(tier)})")
         forwards = getattr(self.backend, "forwards", 0)
         table.add_row("forwards/s", f"{forwards / elapsed:.1f}  ({forwards} in {elapsed:.0f}s)")
-        if self.time_limit:
+        if self.time_limit is not None:
             table.add_row("time left", f"{max(self.time_limit - elapsed, 0):.0f}s")
         if self.stopping:
             table.add_row("stopping", "Ctrl-C again to quit at once")

@@ -4,6 +4,7 @@ See ENGINE.md for the whole picture and CAM-THEORY §5-6 for the definitions it 
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
@@ -70,6 +71,10 @@ class SolveResult:
     warnings: list[str] = field(default_factory=list)
 
 
+class _BudgetSpent(Exception):
+    """Raised before a tier evaluation once the search's time is up or a stop was asked for."""
+
+
 SCOPE_STRIDE = 1000  # tier index = SCOPE_STRIDE * scope + tier; scope 0 = all images
 TIER_MEMO = 128  # weights kept per tier chunk (least recently used go first)
 
@@ -123,6 +128,7 @@ class Search:
         self.label = label
         self.counts: Counter = Counter()
         self.evaluated: dict[Term, list[np.ndarray]] = {}  # all-tier scores of baselines
+        self.deadline: float | None = None  # set while `run` searches: every tier evaluation checks it
         options = problem.options
         seed = int(options["seed"])
         try:
@@ -142,6 +148,8 @@ class Search:
     def score(self, term: Term, tier: int, earlier: list[np.ndarray]) -> np.ndarray:
         """Per-image scores on `tier`: known ones when given, else only the tier's new images are
         scored and appended to the scores on the previous tier (its prefix)."""
+        if self.deadline is not None and self.spent():
+            raise _BudgetSpent
         self.counts[f"scored-tier-{tier}"] += 1
         if term in self.evaluated:  # a candidate that is also a baseline
             self.counts["reused-scores"] += 1
@@ -188,6 +196,11 @@ class Search:
         name = self.goal.baseline
         return {name: self.problem.baselines[name]} if name is not None else {}
 
+    def spent(self) -> bool:
+        """Is the time up (a zero budget is spent at once), or was a stop asked for?"""
+        deadline = math.inf if self.deadline is None else self.deadline
+        return self.stop.is_set() or time.monotonic() >= deadline
+
     def info(self) -> dict:
         """What `Observer.on_start` receives."""
         return {
@@ -210,7 +223,7 @@ class Search:
 
     def run(self) -> SearchOutcome:
         """Enumerate, prune and check candidates until an answer, the budget or a stop."""
-        deadline = time.monotonic() + self.budget.seconds
+        self.deadline = time.monotonic() + self.budget.seconds
         self.observer.on_start(self.info())
         synth = self.problem.synth
         start = synth.grammar.start
@@ -224,7 +237,7 @@ class Search:
             self.budget.max_size,
             values=TermValues(self.backend, self.eq_images),
             on_syntax_duplicate=lambda term, nt: self._syntax_duplicate(term, nt == start),
-            should_stop=lambda: self.stop.is_set() or time.monotonic() > deadline,
+            should_stop=self.spent,
         )
         equivalence = EquivalenceOracle(
             self.backend, enumerator, self.eq_images, self.goal.metric, self.levels, start, self.score_subset
@@ -240,7 +253,7 @@ class Search:
                 if self.stop.is_set():
                     interrupted = True
                     break
-                if time.monotonic() > deadline:
+                if self.spent():
                     cut = True
                     break
                 candidate = item.nonterminal == start
@@ -268,6 +281,11 @@ class Search:
                     break
         except KeyboardInterrupt:
             interrupted = True
+        except _BudgetSpent:
+            interrupted = self.stop.is_set()
+            cut = not interrupted
+        finally:
+            self.deadline = None  # later checks (the decomposed answer's) are not this search's
         if enumerator.stopped:
             interrupted = interrupted or self.stop.is_set()
             cut = not interrupted

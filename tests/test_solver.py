@@ -285,6 +285,38 @@ def test_a_spent_time_budget_is_fail_before_any_candidate():
     assert result.status == "fail" and result.counts.get("scored", 0) == 0 and not result.interrupted
 
 
+def test_the_time_limit_also_bounds_the_baselines(monkeypatch):
+    import io
+
+    import sycam_sygus.solver as solver_module
+    from sycam_sygus.progress import Progress
+
+    backend, productions = published_setup()
+    baselines = {"gradcam": var("grads"), "ablation": var("abl")}
+    options = dict(params=("grads", "cic", "abl"), tiers=[6, 12, 24], baselines=baselines)
+    result = solve(make_problem(productions, time_limit=0.0, **options), backend)
+    assert result.status == "fail" and backend.forwards == 0 and result.baselines == {}
+    # a clock that moves one second per backend.score call: the deadline (2.5 s) is checked
+    # before each tier, so scoring stops after the third tier evaluation, inside the 2nd baseline
+    clock = [0.0]
+    monkeypatch.setattr(solver_module.time, "monotonic", lambda: clock[0])
+    backend = published_setup()[0]
+    score = backend.score
+
+    def ticking_score(*args):
+        clock[0] += 1.0
+        return score(*args)
+
+    backend.score = ticking_score
+    result = solve(make_problem(productions, time_limit=2.5, **options), backend)
+    assert result.status == "fail" and len(backend.score_log) == 3
+    assert list(result.baselines) == ["gradcam"] and result.counts.get("scored", 0) == 0
+    # and a spent budget still says so on the progress line
+    stream = io.StringIO()
+    Progress(stream, time_limit=0.0).on_start({"tiers": [[0]], "metric": "deletion"})
+    assert "time limit 0s" in stream.getvalue()
+
+
 def test_threshold_mode_scores_only_the_goals_baseline():
     backend, productions = published_setup()
     problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
