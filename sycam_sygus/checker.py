@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from . import ast, logic, options, theories
 from .ast import NOWHERE, Pos, Sort
+from .equivalence import levels_from_option
 from .errors import SygusError, did_you_mean
 from .theories import BOOL, INT, REAL, SignatureError, accepts, sort_text
 
@@ -62,6 +63,19 @@ def option_value(option: ast.SetOption, path: str = "<string>") -> object:
     pos = _at(getattr(value, "pos", NOWHERE), option.pos)
     kind = value.kind if isinstance(value, ast.Literal) else None
     hint = f":{option.keyword} is {spec.help}"
+    converted = _converted(spec, value, kind)
+    if converted is None:
+        expected = {int: "a numeral", float: "a number", str: "a string",
+                    list: 'a string of positive integers like "30 100 300"'}[spec.kind]
+        raise SygusError(f"option ':{option.keyword}' expects {expected}", pos, path, hint)
+    try:
+        return checked_value(spec, converted)
+    except ValueError as problem:  # the same checks as the option's command-line flag
+        raise SygusError(f"option ':{option.keyword}': {problem}", pos, path, hint) from None
+
+
+def _converted(spec: options.Option, value: object, kind: str | None) -> object:
+    """The option's written value in its Python type, or None when it is written as the wrong kind."""
     if spec.kind is int and kind == "numeral":
         return int(value.text)
     if spec.kind is float and kind in ("numeral", "decimal"):
@@ -70,14 +84,21 @@ def option_value(option: ast.SetOption, path: str = "<string>") -> object:
         return value.text
     if spec.kind is str and isinstance(value, ast.Identifier) and not value.indices:
         return value.symbol
-    if spec.kind is list and kind == "numeral":
-        return [int(value.text)]
-    if spec.kind is list and kind == "string" and value.text.split() and all(
-            part.isdigit() and int(part) > 0 for part in value.text.split()):
-        return [int(part) for part in value.text.split()]
-    expected = {int: "a numeral", float: "a number", str: "a string",
-                list: 'a string of positive integers like "30 100 300"'}[spec.kind]
-    raise SygusError(f"option ':{option.keyword}' expects {expected}", pos, path, hint)
+    if spec.kind is list and kind in ("numeral", "string"):
+        return value.text
+    return None
+
+
+def checked_value(spec: options.Option, value: object) -> object:
+    """An option's value, converted to its type, checked (bounds, tier order, level names) the same way
+    whether a file, a flag or an API override gave it; ValueError says what is wrong."""
+    if spec.kind is list:
+        return options.tier_sizes(value)
+    if spec.name == "equivalence":
+        levels_from_option(value)
+    elif spec.kind in (int, float) and options.out_of_range(spec, value):
+        raise ValueError(options.out_of_range(spec, value))
+    return value
 
 
 def _at(pos: Pos, fallback: Pos) -> Pos:

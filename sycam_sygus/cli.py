@@ -24,6 +24,7 @@ from backends.protocol import Backend
 
 from .answer import format_answer
 from .ast import NOWHERE, Pos
+from .checker import checked_value
 from .enumerate import TermValues
 from .errors import SygusError
 from .ir import Term
@@ -45,38 +46,20 @@ FIGURE_IMAGES = 4
 FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
 
 
-def _at_least(kind: type, low: float, strictly: bool = False):
-    """An argparse type: a number of `kind` that is >= `low` (> with `strictly`)."""
+def _flag_type(name: str, kind: type):
+    """An argparse type for option `name`'s flag: converted by kind, then checked as the file's value is."""
     def convert(text: str):
         try:
-            value = kind(text)
+            value = kind(text) if kind in (int, float) else text
         except ValueError:
             what = "whole number" if kind is int else "number"
             raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}") from None
-        if value < low or (strictly and value == low):
-            raise argparse.ArgumentTypeError(f"expected a number {'>' if strictly else '>='} {low}, got {text!r}")
-        return value
+        try:
+            return checked_value(OPTIONS[name], value)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
 
     return convert
-
-
-# Range checks for numeric flags (a file's numerals are non-negative already); others convert by kind.
-FLAG_LOWER_BOUNDS = {
-    "images": _at_least(int, 0),  # 0 = every image
-    "eq-images": _at_least(int, 0),  # 0 only with :sycam.equivalence "" (the solver says so)
-    "steps": _at_least(int, 1),
-    "max-candidates": _at_least(int, 0),  # 0 = no limit
-    "max-size": _at_least(int, 1),
-    "time-limit": _at_least(float, 0, strictly=True),
-    "batch-size": _at_least(int, 1),
-}
-
-
-def _flag_type(name: str, kind: type):
-    """How the flag for option `name` converts its text."""
-    if kind is list:
-        return _tiers
-    return FLAG_LOWER_BOUNDS.get(name, kind)
 
 
 def _dest(name: str) -> str:
@@ -357,17 +340,6 @@ def _at_option(err: SygusError, path: str, source: str, flagged: set[str]) -> Sy
     line = source.count("\n", 0, match.start()) + 1
     column = match.start() - source.rfind("\n", 0, match.start())
     return SygusError(f"{err.message} (option :{err.path})", Pos(line, column), path, err.hint)
-
-
-def _tiers(text: str) -> list[int]:
-    """`--tiers "10 30 60"`: positive sizes, smallest first."""
-    try:
-        sizes = [int(part) for part in text.split()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected space-separated whole numbers like \"10 30 60\", got {text!r}") from None
-    if not sizes or any(s <= 0 for s in sizes) or sizes != sorted(sizes):
-        raise argparse.ArgumentTypeError(f"tier sizes must be positive and ascending, got {text!r}")
-    return sizes
 
 
 if __name__ == "__main__":  # `python -m sycam_sygus.cli`, same as the `sycam-solve` script

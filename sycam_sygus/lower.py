@@ -12,7 +12,8 @@ from fractions import Fraction
 
 from . import ast, logic, options, problem
 from .ast import Sort
-from .checker import check, option_value
+from .checker import check, checked_value, option_value
+from .equivalence import levels_from_option
 from .errors import SygusError, did_you_mean
 from .ir import BOOL, INT, REAL, Term, app, const, hole, substitute, var
 from .symbolic import canonical
@@ -172,21 +173,20 @@ def problem_from_script(script: ast.Script, overrides: dict | None = None) -> pr
 
 
 def override_value(name: str, value: object) -> object:
-    """A command-line override converted to its option's type (strings are parsed)."""
+    """A command-line or API override converted to its option's type and checked as a file's value is;
+    errors name `sycam.NAME` so the CLI can say which flag gave it."""
     spec = options.OPTIONS.get(name)
     if spec is None:
         raise SygusError(f"unknown option '{name}'", hint=did_you_mean(name, options.OPTIONS))
     try:
-        if spec.kind is list:
-            parts = value.split() if isinstance(value, str) else list(value)
-            converted = [int(p) for p in parts]
-            if not converted or min(converted) < 1:
-                raise ValueError(value)
-            return converted
-        return spec.kind(value)
+        converted = value if spec.kind is list else spec.kind(value)  # tier_sizes parses a list's text
     except (TypeError, ValueError):
-        raise SygusError(f"option '{name}' expects {spec.kind.__name__ if spec.kind is not list else 'integers'}, "
-                         f"got {value!r}", hint=spec.help) from None
+        raise SygusError(f"option '{name}' expects {spec.kind.__name__}, got {value!r}", path=f"sycam.{name}",
+                         hint=spec.help) from None
+    try:
+        return checked_value(spec, converted)
+    except ValueError as problem:
+        raise SygusError(f"option '{name}': {problem}", path=f"sycam.{name}", hint=spec.help) from None
 
 
 class ProblemBuilder:
@@ -243,6 +243,9 @@ class ProblemBuilder:
             raise self.error("the problem has no goal", ast.NOWHERE, SUPPORTED_GOALS)
         for name, value in overrides.items():
             values[name] = override_value(name, value)
+        if values["eq-images"] < 1 and levels_from_option(values["equivalence"]):  # each value alone was fine
+            raise SygusError("the equivalence levels need at least one image", path="sycam.eq-images",
+                             hint='set :sycam.eq-images to 1 or more, or :sycam.equivalence to ""')
         return problem.Problem(self.path, self.logic, values, synth, goals, baselines, tuple(self.warnings))
 
     def oracle(self, command: ast.DeclareOracleFun) -> None:

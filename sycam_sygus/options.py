@@ -5,6 +5,7 @@ Command-line flags override file values; see `cli.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,27 @@ class Option:
     kind: type  # str, int, float, or list (a string of space-separated ints)
     default: object
     help: str
+    low: float | None = None  # numeric options: the smallest value allowed (file and flag alike)
+    low_excluded: bool = False  # the value must be above `low`, not equal to it
+
+
+def out_of_range(option: Option, value: float) -> str:
+    """Why a numeric option's value is too small ("expected a number >= 1, got 0"), or "" when it is fine."""
+    if option.low is None or value > option.low or (value == option.low and not option.low_excluded):
+        return ""
+    return f"expected a number {'>' if option.low_excluded else '>='} {option.low:g}, got {value:g}"
+
+
+def tier_sizes(value: str | Sequence[int]) -> list[int]:
+    """The `tiers` option as sizes: positive whole numbers, smallest first; ValueError says what is wrong."""
+    parts = value.split() if isinstance(value, str) else list(value)
+    try:
+        sizes = [int(part) for part in parts]
+    except (TypeError, ValueError):
+        raise ValueError(f'expected space-separated whole numbers like "30 100 300", got {value!r}') from None
+    if not sizes or min(sizes) < 1 or sizes != sorted(sizes):  # a tier only grows: each re-checks its prefix
+        raise ValueError(f"tier sizes must be positive and ascending (smallest first), got {value!r}")
+    return sizes
 
 
 OPTIONS = {
@@ -24,17 +46,17 @@ OPTIONS = {
         Option("data", str, "builtin:cluttered-mnist", "built-in data set or an image folder"),
         Option("masks", str, "", "mask folder with the images' relative names; empty = none or built-in"),
         Option("target", str, "predicted", "target class: 'predicted' or 'label'"),
-        Option("images", int, 300, "how many images to use (a seeded subset)"),
+        Option("images", int, 300, "how many images to use (a seeded subset)", low=0),
         Option("tiers", list, [30, 100, 300], "tier sizes, smallest first"),
-        Option("eq-images", int, 10, "images in the equivalence subset"),
+        Option("eq-images", int, 10, "images in the equivalence subset", low=0),
         Option("equivalence", str, "value map", "equivalence levels in use: any of value, map, metric"),
-        Option("steps", int, 10, "grid deletion/insertion steps P"),
-        Option("time-limit", float, 600.0, "wall-clock budget in seconds"),
-        Option("max-size", int, 7, "largest term size to enumerate"),
-        Option("max-candidates", int, 0, "stop after this many scored candidates; 0 = no limit"),
+        Option("steps", int, 10, "grid deletion/insertion steps P", low=1),
+        Option("time-limit", float, 600.0, "wall-clock budget in seconds", low=0, low_excluded=True),
+        Option("max-size", int, 7, "largest term size to enumerate", low=1),
+        Option("max-candidates", int, 0, "stop after this many scored candidates; 0 = no limit", low=0),
         Option("seed", int, 0, "seed for image subsets and tie-free determinism"),
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
-        Option("batch-size", int, 64, "images per model call"),
+        Option("batch-size", int, 64, "images per model call", low=1),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
     )
 }

@@ -258,6 +258,8 @@ def test_options_of_other_solvers_warn_and_sycam_options_validate():
     warnings = ok("(set-logic SYCAM)\n(set-option :produce-models true)\n(set-option :sycam.tiers \"10 20\")\n")
     assert warnings == ["<string>:2:1: warning: option ':produce-models' is not a sycam option; ignored"]
     assert message("(set-logic SYCAM)\n(set-option :sycam.tiers \"10 x\")\n") == \
+        "option ':sycam.tiers': expected space-separated whole numbers like \"30 100 300\", got '10 x'"
+    assert message("(set-logic SYCAM)\n(set-option :sycam.tiers (x))\n") == \
         "option ':sycam.tiers' expects a string of positive integers like \"30 100 300\""
 
 

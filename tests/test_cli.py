@@ -119,7 +119,8 @@ def test_missing_file_exits_2(tmp_path, capsys):
         (["p.sl", "--images", "-3"], "expected a number >= 0"),
         (["p.sl", "--max-size", "0"], "expected a number >= 1"),
         (["p.sl", "--time-limit", "0"], "expected a number > 0"),
-        (["p.sl", "--seed", "x"], "invalid int value"),
+        (["p.sl", "--seed", "x"], "expected a whole number, got 'x'"),
+        (["p.sl", "--equivalence", "value mapp"], "unknown equivalence level(s) ['mapp']"),
         (["p.sl", "--steps", "0"], "expected a number >= 1"),
         (["p.sl", "--batch-size", "0"], "expected a number >= 1"),
         (["p.sl", "--eq-images", "-1"], "expected a number >= 0"),
@@ -141,6 +142,8 @@ def _flag_sample(name, option):
         return str(option.default + 2), option.default + 2
     if option.kind is float:
         return "12.5", 12.5
+    if name == "equivalence":  # a checked str option: one of its level names
+        return "metric", "metric"
     return f"{name} value", f"{name} value"
 
 
@@ -453,3 +456,52 @@ def test_a_report_folder_that_cannot_be_written_exits_2_without_a_traceback(prob
     assert err.out == ""  # refused before the search: no answer without the report asked for
     assert err.err.startswith(f"{problem_file}: error: cannot write the report folder {folder} (")
     assert "Traceback" not in err.err and afile.read_text() == "not a folder"
+
+
+BOUNDED = [(name, option) for name, option in OPTIONS.items() if option.low is not None]
+
+
+@pytest.mark.parametrize("name, option", BOUNDED, ids=[name for name, _ in BOUNDED])
+def test_a_bounded_option_is_refused_alike_in_the_file_and_as_a_flag(name, option, tmp_path, fake_backend, capsys):
+    low = int(option.low) if option.kind is int else option.low
+    refused = low if option.low_excluded else low - 1  # the largest value out of range
+    common = ["--quiet", *(["--equivalence", ""] if name == "eq-images" else [])]  # 0 images: no levels then
+    for value, allowed in ((refused, False), (refused + 1, True)):
+        path = tmp_path / f"{name}-{value}.sl"
+        written = f"(- {-value})" if value < 0 else value
+        path.write_text(PROBLEM.replace("(check-synth)", f"(set-option :sycam.{name} {written})\n(check-synth)"))
+        from_file = cli.main([str(path), *common])
+        from_flag = cli.main([str(problem_file_like(tmp_path)), *common, f"--{name}", str(value)])
+        err = capsys.readouterr().err
+        assert (from_file, from_flag) == ((0, 0) if allowed else (2, 2)), err
+        if not allowed:  # located at the file's value; the flag gets argparse's usage line
+            assert f"{path}:17:{len(f'(set-option :sycam.{name} ') + 1}: error:" in err
+            assert "usage: sycam-solve" in err
+
+
+def problem_file_like(tmp_path):
+    path = tmp_path / "plain.sl"
+    path.write_text(PROBLEM)
+    return path
+
+
+@pytest.mark.parametrize("tiers, ok", [("10 60", True), ("60 10", False), ("10 10", True), ("0 10", False)])
+def test_tiers_are_smallest_first_in_the_file_and_as_a_flag(tiers, ok, tmp_path, fake_backend, capsys):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace('(set-option :sycam.tiers "2 4")', f'(set-option :sycam.tiers "{tiers}")'))
+    assert cli.main([str(path), "--quiet", "--max-candidates", "1"]) == (0 if ok else 2)
+    assert cli.main([str(problem_file_like(tmp_path)), "--quiet", "--max-candidates", "1", "--tiers", tiers]) == \
+        (0 if ok else 2)
+    err = capsys.readouterr().err
+    if not ok:
+        assert f"{path}:5:26: error: option ':sycam.tiers': tier sizes must be positive and ascending" in err
+
+
+def test_equivalence_without_images_points_at_the_eq_images_option(tmp_path, fake_backend, capsys):
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace("(check-synth)", "(set-option :sycam.eq-images 0)\n(check-synth)"))
+    assert cli.main([str(path)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"{path}:17:1: error: the equivalence levels need at least one image (option :sycam.eq-images)\n")
+    assert cli.main([str(problem_file_like(tmp_path)), "--eq-images", "0"]) == 2
+    assert "(option :sycam.eq-images, from --eq-images)" in capsys.readouterr().err

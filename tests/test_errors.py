@@ -203,3 +203,20 @@ def test_an_error_without_a_place_names_only_its_file():
     assert unplaced.render("(set-logic SYCAM)\n") == "p.sl: error: the problem has no goal\nhint: add a constraint"
     placed = SygusError("bad", Pos(1, 2), "p.sl")
     assert str(placed) == "p.sl:1:2: error: bad"
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("steps", "0", "expected a number >= 1, got 0"),
+    ("max-size", "0", "expected a number >= 1, got 0"),
+    ("batch-size", "0", "expected a number >= 1, got 0"),
+    ("time-limit", "0.0", "expected a number > 0, got 0"),
+    ("tiers", '"60 10"', "tier sizes must be positive and ascending (smallest first), got '60 10'"),
+    ("tiers", "0", "tier sizes must be positive and ascending (smallest first), got '0'"),
+    ("equivalence", '"value mapp"', "unknown equivalence level(s) ['mapp']; expected any of"),
+])
+def test_an_option_value_out_of_range_points_at_the_value(name, value, expected):
+    # the checks a flag gets (cli.py) apply to the file too, at the set-option's value
+    text = f"(set-logic SYCAM)\n(set-option :sycam.{name} {value})\n"
+    line, column, message = located(failure(text))
+    assert (line, column) == (2, len(f"(set-option :sycam.{name} ") + 1)
+    assert message.startswith(f"option ':sycam.{name}': {expected}")

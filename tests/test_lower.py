@@ -189,3 +189,29 @@ def test_a_synth_fun_that_is_not_real_is_a_located_error(sort):
         problem(text)
     synth_line = text.splitlines()[1]
     assert (caught.value.pos.line, caught.value.pos.col) == (2, synth_line.rindex(sort) + 1)  # the result sort
+
+
+@pytest.mark.parametrize("name, value", [("steps", 0), ("batch-size", "0"), ("max-size", 0), ("time-limit", 0),
+                                         ("tiers", "60 10"), ("tiers", [10, 0]), ("equivalence", "vale")])
+def test_an_override_is_checked_as_a_file_value_and_names_its_option(name, value):
+    with pytest.raises(SygusError) as caught:
+        problem(THRESHOLD, {name: value})
+    assert caught.value.path == f"sycam.{name}"  # the CLI moves it to the flag or set-option that gave it
+
+
+@pytest.mark.parametrize("overrides", [{"eq-images": 0}, {"eq-images": "0", "equivalence": "metric"}])
+def test_equivalence_levels_without_images_name_the_eq_images_option(overrides):
+    with pytest.raises(SygusError, match="the equivalence levels need at least one image") as caught:
+        problem(THRESHOLD, overrides)
+    assert caught.value.path == "sycam.eq-images"
+    assert problem(THRESHOLD, {"eq-images": 0, "equivalence": ""}).options["eq-images"] == 0  # no levels, no images
+
+
+def test_an_override_of_the_wrong_type_says_what_was_expected():
+    with pytest.raises(SygusError) as caught:
+        problem(THRESHOLD, {"steps": "many"})
+    assert (caught.value.message, caught.value.path) == ("option 'steps' expects int, got 'many'", "sycam.steps")
+    with pytest.raises(SygusError) as caught:
+        problem(THRESHOLD, {"tiers": "60 10"})
+    assert caught.value.message == "option 'tiers': tier sizes must be positive and ascending (smallest first), " \
+                                   "got '60 10'"
