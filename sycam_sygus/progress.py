@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .ir import Term
 from .irprint import to_sygus
-from .solver import SCOPE_STRIDE, Observer, SolveResult
+from .solver import Observer, SolveResult, tier_within_scope
 
 PRUNING_STAGES = ("pruned-syntax", "pruned-value", "shared-map", "pruned-metric")
 
@@ -87,7 +87,7 @@ class Progress(Observer):
         """Count evaluations per tier; keep baseline means for the comparison line."""
         text = to_sygus(term)
         mean = sum(scores) / len(scores) if scores else float("nan")
-        tier = _tier_within_scope(tier)
+        tier = tier_within_scope(tier)
         with self._lock:
             self.scored_per_tier[tier] += 1
             for name, body in self.baseline_text.items():
@@ -148,8 +148,3 @@ class Progress(Observer):
 
 def _tier_name(tier: int) -> str:
     return "eq" if tier == -1 else str(tier)
-
-
-def _tier_within_scope(tier: int) -> int:
-    """The solver numbers tiers `SCOPE_STRIDE * scope + tier` (-1: equivalence subset)."""
-    return (tier + 1) % SCOPE_STRIDE - 1

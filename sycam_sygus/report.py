@@ -31,7 +31,7 @@ from .ir import Term
 from .irprint import to_sygus
 from .problem import Problem
 from .runlog import ScoredCandidate
-from .solver import Observer, SolveResult
+from .solver import Observer, SolveResult, tier_within_scope
 
 ANSWER_ROW = "sycam answer"
 COMPARE_MODES = ("auto", "all", "none")  # `--compare`: which classic methods the report scores
@@ -47,6 +47,7 @@ class Recorder(Observer):
     def __init__(self, previous: Sequence[ScoredCandidate] = ()):
         self.searches: list[dict] = []  # one `on_start` info per search (several when split by class)
         self.scored: list[ScoredCandidate] = list(previous)  # a resumed run reports the old ones too
+        self.resumed = len(self.scored)
         self._seen = {(r.term, r.tier) for r in self.scored}
         self.best_history: list[dict] = []
         self._started = time.monotonic()
@@ -63,6 +64,12 @@ class Recorder(Observer):
         if (text, int(tier)) not in self._seen:
             self._seen.add((text, int(tier)))
             self.scored.append(ScoredCandidate(text, int(tier), tuple(images), tuple(map(float, scores)), bool(passed)))
+
+    def candidate_evaluations(self) -> int:
+        """Tier evaluations of candidates in this run: not the baselines', not the equivalence
+        subset's, not those an earlier run logged (a resumed run replays them without scoring)."""
+        baselines = {text for info in self.searches for text in info.get("baselines", {}).values()}
+        return sum(1 for r in self.scored[self.resumed:] if r.term not in baselines and tier_within_scope(r.tier) >= 0)
 
     def on_best(self, term: Term, mean: float) -> None:
         """Keep the history of improvements with the time they happened."""
@@ -148,11 +155,12 @@ def goal_metrics(problem: Problem) -> list[str]:
     return list(dict.fromkeys(goal.metric for goal in problem.goals))
 
 
-def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool) -> dict:
+def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool, strict: bool = False) -> dict:
     """How the candidate fares against a baseline under CAM-THEORY §6's rule (correctness.py).
 
-    `accepted` is the engine's own verdict (mean strictly better); `at_least_as_good` allows a
-    tie on the mean, which is how a candidate equal to the baseline compares.
+    `accepted` is the engine's own verdict (mean strictly better; per image strictly better too
+    when the goal is `strict`, written `>`/`<`); `at_least_as_good` allows ties on images and on
+    the mean, which is how a candidate equal to the baseline compares.
     """
     scores, reference = np.asarray(candidate, dtype=float), np.asarray(baseline, dtype=float)
     wins = int(np.count_nonzero(beats(scores, reference, maximise, strict=False)))
@@ -162,7 +170,7 @@ def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: 
         "images_at_least_as_good": wins,
         "mean_at_least_as_good": tie_ok,
         "at_least_as_good": bool(2 * wins >= len(scores) and tie_ok),
-        "accepted": passes_tier(scores, Threshold(per_tier=[reference]), 0, maximise),
+        "accepted": passes_tier(scores, Threshold(per_tier=[reference], strict=strict), 0, maximise),
     }
 
 
@@ -183,7 +191,8 @@ def build_report(
     if answer_row is not None:
         for goal in problem.goals:
             verdicts[goal.metric] = {
-                row.method: acceptance(answer_row.per_image[goal.metric], row.per_image[goal.metric], goal.maximise)
+                row.method: acceptance(answer_row.per_image[goal.metric], row.per_image[goal.metric], goal.maximise,
+                                       goal.strict)
                 for row in rows if row is not answer_row and row.reason is None
             }
     return _json_safe({
@@ -205,6 +214,7 @@ def build_report(
         "comparison_forwards": comparison_forwards,
         "timings": {"search_seconds": result.seconds, "comparison_seconds": comparison_seconds},
         "counts": result.counts,
+        "candidate_evaluations": recorder.candidate_evaluations(),
         "forwards": result.forwards,
         "seconds": result.seconds,
         "warnings": list(problem.warnings) + list(result.warnings),
@@ -260,7 +270,7 @@ def markdown(report: dict, figure: str | None = None) -> str:
         "| | |",
         "|---|---|",
         *[f"| {k} | {v} |" for k, v in report["counts"].items()],
-        f"| candidates scored (tier evaluations) | {len(report['candidates'])} |",
+        f"| candidates scored (tier evaluations) | {report['candidate_evaluations']} |",
         f"| model forwards | {report['forwards']} |",
         f"| seconds | {_number(report['seconds'])} |",
     ]

@@ -79,6 +79,11 @@ SCOPE_STRIDE = 1000  # tier index = SCOPE_STRIDE * scope + tier; scope 0 = all i
 TIER_MEMO = 128  # weights kept per tier chunk (least recently used go first)
 
 
+def tier_within_scope(tier: int) -> int:
+    """The tier of an `on_scored` index `SCOPE_STRIDE * scope + tier` (-1: equivalence subset)."""
+    return (tier + 1) % SCOPE_STRIDE - 1
+
+
 @dataclass(frozen=True)
 class Budget:
     """What one search may spend: wall-clock seconds, scored candidates (0 = no limit), term size."""

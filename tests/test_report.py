@@ -19,8 +19,8 @@ from sycam_sygus.cli import run_search
 from sycam_sygus.ir import INT, REAL, app, hole, var
 from sycam_sygus.options import OPTIONS
 from sycam_sygus.problem import Goal, Grammar, Problem, SynthFun
-from sycam_sygus.report import acceptance, markdown
-from sycam_sygus.runlog import read_log
+from sycam_sygus.report import Recorder, acceptance, markdown
+from sycam_sygus.runlog import ScoredCandidate, read_log
 
 TERMINALS = ("grads", "gradcampp", "cic", "abl")
 # Two channels, four images; the truth points at channel 0 on every image.
@@ -156,6 +156,24 @@ def test_optimise_answer_starts_with_the_objective_tuple(tmp_path, capsys):
 def test_acceptance_counts_images_and_means(candidate, baseline, maximise, expected):
     v = acceptance(candidate, baseline, maximise)
     assert (v["images_at_least_as_good"], v["mean_at_least_as_good"], v["at_least_as_good"], v["accepted"]) == expected
+
+
+def test_acceptance_follows_a_strict_goal_like_the_engine():
+    # ties on three of four images: a `>=` goal beats the baseline on all four, a `>` goal on one
+    candidate, baseline = [1, 1, 1, 3], [1, 1, 1, 1]
+    assert acceptance(candidate, baseline, True)["accepted"]
+    strict = acceptance(candidate, baseline, True, strict=True)
+    assert not strict["accepted"] and strict["images_at_least_as_good"] == 4  # that count allows ties
+
+
+def test_the_candidate_evaluation_count_leaves_out_baselines(run):
+    _, _, report, folder = run
+    # grads (the baseline gradcam) is scored on both tiers; of the candidates, grads maps like
+    # the baseline (never scored) and gradcampp passes both tiers: two candidate evaluations
+    assert [(c["term"], c["tier"]) for c in report["candidates"]] == [
+        ("grads", 0), ("grads", 1), ("gradcampp", 0), ("gradcampp", 1)]
+    assert report["candidate_evaluations"] == 2
+    assert "| candidates scored (tier evaluations) | 2 |" in (folder / "report.md").read_text().splitlines()
 
 
 def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
@@ -356,3 +374,14 @@ def test_the_torch_backends_terminal_cost_on_the_built_in_model(tmp_path):
     again = open_backend({"images": 3, "cache": str(tmp_path)})
     assert again.terminal_cost("cic", [0, 1, 2]) == 0
     assert again.terminal_cost("abl", [0, 1, 2]) == 3 * channels
+
+
+def test_a_resumed_run_counts_only_its_own_candidate_evaluations():
+    recorder = Recorder([ScoredCandidate("abl", 0, (0, 1), (0.0, 0.0), False)])  # from the earlier run
+    recorder.on_start({"baselines": {"gradcam": "grads"}})
+    recorder.on_scored(var("grads"), 0, [0, 1], [0.5, 0.5], True)  # the baseline
+    recorder.on_scored(var("abl"), 0, [0, 1], [0.0, 0.0], False)  # replayed: already logged
+    recorder.on_scored(var("cic"), -1, [0], [0.9], True)  # the equivalence subset, not a tier
+    recorder.on_scored(var("cic"), 0, [0, 1], [0.9, 0.8], True)
+    recorder.on_scored(var("cic"), 1001, [2, 3], [0.9, 0.8], True)  # class 1's tier 1
+    assert len(recorder.scored) == 5 and recorder.candidate_evaluations() == 2
