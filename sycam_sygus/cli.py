@@ -28,6 +28,7 @@ from .checker import checked_value
 from .enumerate import TermValues
 from .errors import SygusError
 from .ir import Term
+from .logic import METRICS
 from .lower import problem_from_script
 from .options import OPTIONS
 from .parser import parse_file
@@ -128,6 +129,7 @@ def _solve(args: argparse.Namespace, started: float) -> int:
     problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
     _print_warnings(problem.warnings, args.file)
     backend = open_backend(problem.options)
+    _check_masks(problem, backend)
     from backends.metrics import MetricError  # the backend's own errors about unusable input
     from backends.operators import OperatorError
 
@@ -138,6 +140,23 @@ def _solve(args: argparse.Namespace, started: float) -> int:
     except (MetricError, OperatorError) as err:
         print(f"{args.file}: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _check_masks(problem: Problem, backend: Backend) -> None:
+    """A goal whose metric needs ground-truth masks, on data without them, fails now, not mid-search.
+
+    The backend says so in `describe()["has_masks"]` (else by a `masks` attribute, as TorchBackend
+    has); a backend that says neither is left to refuse the metric itself when scoring.
+    """
+    wanting = [goal.metric for goal in problem.goals if METRICS[goal.metric].needs_masks]
+    if not wanting:
+        return
+    description = backend.describe()
+    has_masks = description["has_masks"] if "has_masks" in description else getattr(backend, "masks", True) is not None
+    if not has_masks:
+        raise SygusError(f"metric '{wanting[0]}' needs ground-truth masks, and the data has none", path="sycam.masks",
+                         hint="set :sycam.masks to a mask folder (masks named like the images), "
+                              "or use a metric without masks such as deletion or insertion")
 
 
 def _print_warnings(warnings: Sequence[str], path: str) -> None:

@@ -505,3 +505,51 @@ def test_equivalence_without_images_points_at_the_eq_images_option(tmp_path, fak
         f"{path}:17:1: error: the equivalence levels need at least one image (option :sycam.eq-images)\n")
     assert cli.main([str(problem_file_like(tmp_path)), "--eq-images", "0"]) == 2
     assert "(option :sycam.eq-images, from --eq-images)" in capsys.readouterr().err
+
+
+class MasklessBackend(FakeBackend):
+    """A backend that says its images have no ground-truth masks, and counts what it was asked."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.asked = 0
+
+    def describe(self):
+        return {**super().describe(), "has_masks": False}
+
+    def terminal(self, name, images):
+        self.asked += 1
+        return super().terminal(name, images)
+
+
+@pytest.mark.parametrize("masks_line", [None, '(set-option :sycam.masks "")'])
+def test_a_metric_that_needs_masks_without_masks_fails_before_the_search(masks_line, tmp_path, monkeypatch, capsys):
+    text = PROBLEM.replace("sycam.deletion", "sycam.pointing")
+    if masks_line:
+        text = text.replace("(set-option :sycam.time-limit 30)", f"(set-option :sycam.time-limit 30)\n{masks_line}")
+    path = tmp_path / "p.sl"
+    path.write_text(text)
+    backend = MasklessBackend(TABLES, TRUTH)
+    monkeypatch.setattr(cli, "open_backend", lambda options: backend)
+    assert cli.main([str(path)]) == 2
+    err = capsys.readouterr()
+    where = f"{path}:7:1:" if masks_line else f"{path}:"  # at the set-option, else the option's default
+    assert err.out == "" and err.err.startswith(
+        f"{where} error: metric 'pointing' needs ground-truth masks, and the data has none (option :sycam.masks")
+    assert backend.asked == 0 and backend.forwards == 0  # refused before any terminal or score
+
+
+def test_the_torch_backend_on_a_folder_without_masks_refuses_pointing_before_the_search(tmp_path, capsys):
+    from PIL import Image
+
+    (tmp_path / "images" / "0").mkdir(parents=True)
+    for i in range(2):
+        Image.fromarray(np.full((32, 32, 3), 40 * i, dtype=np.uint8)).save(tmp_path / "images" / "0" / f"im{i}.png")
+    path = tmp_path / "p.sl"
+    path.write_text(PROBLEM.replace("sycam.deletion", "sycam.pointing").replace('"2 4"', '"1 2"')
+                    .replace('(set-option :sycam.data "builtin:cluttered-mnist")',
+                             f'(set-option :sycam.data "{tmp_path / "images"}")'))
+    assert cli.main([str(path), "--quiet", "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: error: metric 'pointing' needs ground-truth masks, and the data has none "
+                          "(option :sycam.masks, from its default)")
