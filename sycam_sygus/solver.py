@@ -25,6 +25,7 @@ from .ir import Term
 from .irprint import to_sygus
 from .logic import METRICS
 from .problem import Problem
+from .options import tier_sizes
 from .symbolic import simplify
 
 
@@ -138,7 +139,7 @@ class Search:
         seed = int(options["seed"])
         try:
             self.levels = levels_from_option(str(options["equivalence"]))
-            self.tiers, self.warnings = tier_images(pool, _tier_sizes(options["tiers"]), seed)
+            self.tiers, self.warnings = tier_images(pool, tier_sizes(options["tiers"]), seed)
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
         if self.levels and int(options["eq-images"]) < 1:
@@ -380,7 +381,7 @@ def _solve_by_class(
 ) -> SolveResult:
     """The default search over all images, then one search per class with enough images."""
     classes = backend.target_classes(pool)
-    per_class_pools = class_pools(pool, classes, min(_tier_sizes(problem.options["tiers"])))
+    per_class_pools = class_pools(pool, classes, min(tier_sizes(problem.options["tiers"])))
     seconds, candidates = split_budget(budget.seconds, budget.candidates, len(per_class_pools) + 1)
     share = Budget(seconds, candidates, budget.max_size)
     default_search = Search(problem, backend, pool, share, observer, known_scores, stop)
@@ -438,11 +439,6 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
     except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
         return raw
     return simple if derivable(simple, problem.synth.grammar) else raw
-
-
-def _tier_sizes(value: object) -> list[int]:
-    """The `tiers` option as ints (a list, or a string of space-separated numerals)."""
-    return [int(v) for v in (value.split() if isinstance(value, str) else value)]
 
 
 def _validate(problem: Problem) -> None:
