@@ -100,6 +100,22 @@ def _flag_maps(s_fm: Tensor, s: Tensor | None) -> tuple[Tensor, Tensor, Tensor |
     return flagged, s_fm.nan_to_num(0.0), None if s is None else s.nan_to_num(0.0)
 
 
+def _cell_keys(images: np.ndarray, grid: tuple[int, int], blurred: np.ndarray) -> list[bytes]:
+    """Grid memo keys: per row, the image and grid as int64 then the blurred cells `[N, h·w]` as bits."""
+    header = np.empty((len(images), 3), dtype=np.int64)
+    header[:, 0], header[:, 1:] = images, grid
+    packed = np.packbits(blurred, axis=-1, bitorder="little")
+    rows = np.concatenate([header.view(np.uint8), packed], axis=1)
+    return rows.view(f"V{rows.shape[1]}").ravel().tolist()
+
+
+def _read_cell_keys(keys: list[bytes], cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """The images `[N]` and blurred cells `[N, cells]` (bool) of grid memo keys."""
+    rows = np.frombuffer(b"".join(keys), np.uint8).reshape(len(keys), -1)
+    images = rows[:, :8].copy().view(np.int64).ravel()
+    return images, np.unpackbits(rows[:, 24:], axis=1, count=cells, bitorder="little").astype(bool)
+
+
 def _curve_bounds(pixels_total: int, steps: int) -> Tensor:
     """Pixels replaced after each step `j = 0..steps` of a RISE curve: `⌊j·H·W/steps⌋`."""
     return torch.tensor([j * pixels_total // steps for j in range(steps + 1)])
@@ -140,8 +156,8 @@ class MetricEvaluator:
         self._blurred = torch.empty_like(pixels)
         self._clean_probs = torch.zeros(count, dtype=torch.float64)
         self._blurred_probs = torch.zeros(count, dtype=torch.float64)
-        # (image, grid rows, grid columns, bitmask of the cells taken from x̃) -> p_c
-        self._cell_memo: dict[tuple[int, int, int, int], float] = {}
+        # `_cell_keys` (image, grid rows, grid columns, the cells taken from x̃) -> p_c
+        self._cell_memo: dict[bytes, float] = {}
         self._product_memo: dict[tuple[int, bytes], float] = {}  # (image, map key) -> p_c(x ⊙ S)
         self._curve_memo: dict[tuple[str, int, bytes], Tensor] = {}  # (metric, image, key) -> curve
         self._grids: dict[tuple[int, int], Tensor] = {}
@@ -306,55 +322,52 @@ class MetricEvaluator:
         order = torch.sort(flat, dim=-1, descending=True, stable=True).indices
         return order[..., : min(self.steps, flat.shape[-1])]
 
+    def _step_keys(self, metric: str, grid: tuple[int, int], order: np.ndarray,
+                   image_of_row: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+        """Memo keys of grid steps: the distinct keys, and `[V, P]` the key index of each step.
+
+        `order` `[V, P]` holds the top cells of V maps, `image_of_row` `[V]` their images. Keys
+        are numbered by first appearance (row by row, step by step), so missing ones reach the
+        model in the order a loop over candidates, images and steps would send them.
+        """
+        rows, steps = order.shape
+        rank = np.full((rows, grid[0] * grid[1]), steps, dtype=np.int64)  # step that blurs each cell
+        np.put_along_axis(rank, order, np.broadcast_to(np.arange(steps), order.shape), axis=-1)
+        after_step = np.arange(steps)[None, :, None]
+        blurred = rank[:, None, :] <= after_step if metric == "deletion" else rank[:, None, :] > after_step
+        keys = _cell_keys(np.repeat(image_of_row, steps), grid, blurred.reshape(rows * steps, rank.shape[1]))
+        numbers: dict[bytes, int] = {}
+        key_of_step = [numbers.setdefault(key, len(numbers)) for key in keys]
+        return list(numbers), np.array(key_of_step, dtype=np.int64).reshape(rows, steps)
+
     def _grid_score(self, metric: str, images: list[int], s_fm: Tensor, s: Tensor | None, flagged: Tensor) -> Tensor:
         self._ensure_inputs(images)
         grid = tuple(s_fm.shape[-2:])
         cells = grid[0] * grid[1]
-        everything = (1 << cells) - 1
         order = self._cell_order(s_fm).cpu().numpy()
         candidates, _, steps = order.shape
-        # the memo key of each candidate-image-step
-        step_keys: list[list[list[tuple[int, int, int, int]]]] = []
-        by_order: dict[tuple[int, bytes], list[tuple[int, int, int, int]]] = {}
-        for c in range(candidates):
-            row_keys = []
-            for i, image in enumerate(images):
-                if flagged[c, i]:
-                    row_keys.append([])
-                    continue
-                cached = by_order.get((image, order[c, i].tobytes()))
-                if cached is None:
-                    taken, cached = 0, []
-                    for cell in order[c, i].tolist():
-                        taken |= 1 << cell
-                        cached.append((image, *grid, taken if metric == "deletion" else everything ^ taken))
-                    by_order[(image, order[c, i].tobytes())] = cached
-                row_keys.append(cached)
-            step_keys.append(row_keys)
-        for image in set(images):  # nothing blurred is x itself, everything blurred is x̃
-            self._cell_memo[(image, *grid, 0)] = float(self._clean_probs[image])
-            self._cell_memo[(image, *grid, everything)] = float(self._blurred_probs[image])
-        lookups = sum(len(keys) for row in step_keys for keys in row)
-        needed = (key for row in step_keys for keys in row for key in keys)
-        jobs = list(dict.fromkeys(key for key in needed if key not in self._cell_memo))
+        valid = ~flagged.numpy()
+        keys, key_of_step = self._step_keys(metric, grid, order[valid], np.asarray(images)[np.nonzero(valid)[1]])
+        # nothing blurred is x itself, everything blurred is x̃
+        distinct = sorted(set(images))
+        for blurred, known in ((False, self._clean_probs), (True, self._blurred_probs)):
+            flat = np.full((len(distinct), cells), blurred)
+            self._cell_memo.update(zip(_cell_keys(np.array(distinct), grid, flat), known[distinct].tolist()))
+        jobs = [key for key in keys if key not in self._cell_memo]
         cell_of_pixel = self._cell_of_pixel(*grid)
 
         def build(chunk: list) -> Tensor:
-            nbytes = (cells + 7) // 8
-            masks = [np.frombuffer(key[-1].to_bytes(nbytes, "little"), np.uint8) for key in chunk]
-            bits = np.stack([np.unpackbits(mask, bitorder="little")[:cells] for mask in masks])
-            blurred_cells = torch.from_numpy(bits.astype(bool)).to(cell_of_pixel.device)
+            index, bits = _read_cell_keys(chunk, cells)
+            blurred_cells = torch.from_numpy(bits).to(cell_of_pixel.device)
             take_blurred = blurred_cells[:, cell_of_pixel].view(len(chunk), 1, *self.pixels.shape[-2:])
-            index = [key[0] for key in chunk]
             return torch.where(take_blurred, self._blurred[index], self.pixels[index])
 
         for key, value in zip(jobs, self._probs_of(jobs, build)):
             self._cell_memo[key] = value
-        self.counts.hits += lookups - len(jobs)
-        probabilities = torch.tensor(
-            [[[self._cell_memo[key] for key in keys] if keys else [0.0] * steps for keys in row] for row in step_keys],
-            dtype=torch.float64,
-        ).reshape(candidates, len(images), steps)
+        self.counts.hits += key_of_step.size - len(jobs)
+        per_key = torch.tensor([self._cell_memo[key] for key in keys], dtype=torch.float64)
+        probabilities = torch.zeros(candidates, len(images), steps, dtype=torch.float64)
+        probabilities[torch.from_numpy(valid)] = per_key[torch.from_numpy(key_of_step)]
         clean = self._clean(images)[:, None]
         if metric == "deletion":
             drops = self._clean_probs[images][:, None] - probabilities

@@ -147,6 +147,49 @@ def test_reflect_padding_matches_torch_and_keeps_reflecting_past_the_image():
     assert torch.allclose(blur(flat), flat)
 
 
+def loop_grid_score(metric, probability, pixels, s_fm, steps):
+    """Grid deletion/insertion one candidate, image and step at a time (black substrate)."""
+    candidates, count, rows, cols = s_fm.shape
+    height, width = pixels.shape[-2:]
+    cell = (torch.arange(height)[:, None] * rows // height) * cols + torch.arange(width)[None] * cols // width
+    values = torch.zeros(candidates, count, dtype=torch.float64)
+    for c in range(candidates):
+        for i in range(count):
+            image = pixels[i:i + 1]
+            clean, black = float(probability(image)), float(probability(torch.zeros_like(image)))
+            order = sorted(range(rows * cols), key=lambda k: (-float(s_fm[c, i].flatten()[k]), k))
+            total = 0.0
+            for j in range(1, min(steps, rows * cols) + 1):
+                blurred = torch.isin(cell, torch.tensor(order[:j]))
+                kept = ~blurred if metric == "insertion" else blurred
+                total += float(probability(torch.where(kept, 0.0, image)))
+            mean = total / min(steps, rows * cols)
+            values[c, i] = (clean - mean) / clean if metric == "deletion" else (mean - black) / clean
+    return values
+
+
+@pytest.mark.parametrize("metric", ["deletion", "insertion"])
+def test_grid_scores_equal_a_loop_on_a_grid_of_more_than_64_cells(black_substrate, metric):
+    torch.manual_seed(11)
+    pixels = torch.rand(3, 3, 18, 27) + 0.05
+    weights = torch.randn(3, 18, 27)
+
+    def probability(images):  # non-linear in the pixels: no step can stand in for another
+        return torch.sigmoid((images * weights).sum(dim=(1, 2, 3)) / 50) ** 2
+
+    metrics, model = evaluator(probability, pixels=pixels, steps=12, batch_size=16)
+    s_fm = torch.randint(0, 3, (4, 3, 9, 9)).float()  # 81 cells, many ties
+    s_fm[1] = s_fm[0]
+    s_fm[2, :, 0, 0] = 5.0  # same top cell as another candidate, different tail
+    images = torch.tensor([0, 1, 2])
+    expected = loop_grid_score(metric, probability, pixels, s_fm, 12)
+    torch.testing.assert_close(metrics.score(metric, images, s_fm, None), expected, rtol=1e-5, atol=1e-6)
+    again = model.images
+    torch.testing.assert_close(metrics.score(metric, images.flip(0), s_fm.flip(1), None), expected.flip(1),
+                               rtol=1e-5, atol=1e-6)
+    assert model.images == again  # every step of the flipped call is in the memo
+
+
 def test_memo_second_score_and_same_top_cells_cost_no_model_calls(black_substrate):
     metrics, model = evaluator()
     s_fm, s = grid_maps(TIED)
