@@ -431,11 +431,15 @@ class MetricEvaluator:
         self.counts.hits += valid * (steps - 1) - len(jobs)
         pixels_total = s.shape[-2] * s.shape[-1]
         fractions = _curve_bounds(pixels_total, steps).to(torch.float64) / pixels_total
+        # one area per distinct curve, then spread to the candidate-images that share it
+        numbers: dict[tuple[str, int, bytes], int] = {}
+        key_of_map = torch.tensor([[-1 if bad else numbers.setdefault(key, len(numbers)) for key, bad in zip(row, marks)]
+                                   for row, marks in zip(keys, flagged.tolist())], dtype=torch.long)
         values = torch.zeros(len(keys), len(images), dtype=torch.float64)
-        for c, row in enumerate(keys):
-            for i, key in enumerate(row):
-                if not flagged[c, i]:
-                    values[c, i] = torch.trapezoid(self._curve_memo[key], fractions)
+        if numbers:
+            areas = torch.trapezoid(torch.stack([self._curve_memo[key] for key in numbers]), fractions)
+            counted = key_of_map >= 0
+            values[counted] = areas[key_of_map[counted]]
         return values
 
     # ----------------------------------------------------------------- mask metrics
