@@ -171,6 +171,7 @@ class TorchBackend:
             "layer": self.classifier.layer_name,
             "device": str(self.device),
             "images": self.images(),
+            "has_masks": self.masks is not None,  # read by the CLI to refuse mask metrics before the search
             "target": "given" if self._explicit_targets is not None else self._target_mode,
             "forwards": self.classifier.forwards,
             "tail_forwards": self.classifier.tail_forwards,

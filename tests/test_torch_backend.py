@@ -132,6 +132,7 @@ def test_scores_maps_and_keys(folder):
     with pytest.warns(UserWarning, match="1 image"):
         backend = open_backend(options(folder, masks=str(folder / "masks")))
     assert backend.images() == 5 and not any(name.endswith("5.png") for name in backend.data.names)
+    assert backend.describe()["has_masks"] is True
     images = list(range(5))
     broken = 1
     grads = backend.terminal("grads", images)
@@ -161,6 +162,7 @@ def test_scores_maps_and_keys(folder):
 
 def test_mask_metric_without_masks_is_an_error(folder):
     backend = open_backend(options(folder))
+    assert backend.describe()["has_masks"] is False
     grads = backend.terminal("grads", [0])
     for ask in (backend.score, backend.map_keys):
         with pytest.raises(MetricError, match="metric 'pointing' needs ground-truth masks.*:sycam.masks"):
