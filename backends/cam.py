@@ -71,13 +71,11 @@ def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int],
     s_fm = torch.relu(torch.einsum("cik,ikhw->cihw", clean, acts))
     valid = finite_weights & torch.isfinite(s_fm).flatten(2).all(dim=-1)
     flag = ~valid[..., None, None]
+    flagged_s_fm = s_fm if valid.all() else s_fm.masked_fill(flag, float("nan"))
     if not upsample:
-        return (s_fm if valid.all() else s_fm.masked_fill(flag, float("nan"))), None
+        return flagged_s_fm, None
     height, width = acts.shape[-2:]
     rows = linear_upsampling_matrix(height, size[0], acts.dtype, str(acts.device))
     cols = linear_upsampling_matrix(width, size[1], acts.dtype, str(acts.device))
     s = normalize_maps(rows @ s_fm @ cols.T)
-    if valid.all():
-        return s_fm, s
-    nan = torch.tensor(float("nan"), dtype=s.dtype, device=s.device)
-    return torch.where(flag, nan, s_fm), torch.where(flag, nan, s)
+    return flagged_s_fm, (s if valid.all() else s.masked_fill(flag, float("nan")))
