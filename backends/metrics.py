@@ -215,8 +215,8 @@ class MetricEvaluator:
         else:
             per_image = self._rounded_map_keys(s_fm)
         return [
-            _digest(b"|".join(b"flagged" if flagged[c, i] else part for i, part in enumerate(parts)))
-            for c, parts in enumerate(per_image)
+            _digest(b"|".join(b"flagged" if bad else part for part, bad in zip(parts, marks)))
+            for parts, marks in zip(per_image, flagged.tolist())
         ]
 
     # ----------------------------------------------------------------- shared inputs
@@ -279,9 +279,9 @@ class MetricEvaluator:
         self._ensure_inputs(images)
         keys = self._rounded_map_keys(s_fm)
         wanted: dict[tuple[int, bytes], tuple[int, int]] = {}
-        for c, row in enumerate(keys):
-            for i, key in enumerate(row):
-                if not flagged[c, i] and (images[i], key) not in self._product_memo:
+        for c, (row, marks) in enumerate(zip(keys, flagged.tolist())):
+            for i, (key, bad) in enumerate(zip(row, marks)):
+                if not bad and (images[i], key) not in self._product_memo:
                     wanted.setdefault((images[i], key), (c, i))
         jobs = [(image, key, *where) for (image, key), where in wanted.items()]
 
