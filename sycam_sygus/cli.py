@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -106,15 +107,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.file}: error: cannot read the problem file ({getattr(err, 'strerror', None) or err})", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        if args.parse_only:
-            return _print_parsed(args)
-        return _solve(args, started)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            if args.parse_only:
+                return _print_parsed(args)
+            return _solve(args, started)
     except (SygusError, RunlogError) as err:
         print(_render(err, args.file, source, set(option_overrides(args))), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("sycam-solve: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings from the backend (data, cache, model) as one `sycam: warning:` line, not Python's source dump."""
+    print(f"sycam: warning: {message}", file=sys.stderr)
 
 
 def _print_parsed(args: argparse.Namespace) -> int:

@@ -553,3 +553,17 @@ def test_the_torch_backend_on_a_folder_without_masks_refuses_pointing_before_the
     err = capsys.readouterr().err
     assert err.startswith(f"{path}: error: metric 'pointing' needs ground-truth masks, and the data has none "
                           "(option :sycam.masks, from its default)")
+
+
+def test_a_backend_warning_is_one_plain_stderr_line(problem_file, monkeypatch, capsys):
+    import warnings
+
+    def open_warning(options):
+        warnings.warn("sycam cache /nowhere: going on without the cache")
+        return FakeBackend(TABLES, TRUTH)
+
+    monkeypatch.setattr(cli, "open_backend", open_warning)
+    assert cli.main([str(problem_file), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "sycam: warning: sycam cache /nowhere: going on without the cache\n" in err
+    assert "UserWarning" not in err and "warnings.warn" not in err
