@@ -10,25 +10,17 @@ from torch import nn
 import sycam_sygus
 from sycam_sygus.api import parse_expression
 from sycam_sygus.errors import SygusError
+from tiny_models import GapNet
 
 MEAN, STD = (0.4, 0.5, 0.6), (0.2, 0.3, 0.25)
 
 
-class GapNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(3, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(5, 5, 3, padding=1), nn.ReLU())
-        self.classifier = nn.Linear(5, 4)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).mean(dim=(2, 3)))
 
 
 @pytest.fixture
 def setup():
     torch.manual_seed(0)
-    model = GapNet().eval()
+    model = GapNet(channels=5).eval()
     pixels = torch.rand(3, 3, 12, 12)
     images = (pixels - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
     return model, pixels, images

@@ -11,23 +11,15 @@ from backends.metrics import MetricError, MetricEvaluator
 from backends.protocol import Backend
 from backends.torch_backend import TorchBackend, open_backend
 from sycam_sygus.errors import SygusError
+from tiny_models import GapNet
 
 
-class GapNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(6, 6, 3, padding=1), nn.ReLU())
-        self.classifier = nn.Linear(6, 3)
-
-    def forward(self, x):
-        return self.classifier(self.features(x).mean(dim=(2, 3)))
 
 
 def gap_model():
     """Entry point: (model, default layer, normalisation, input size)."""
     torch.manual_seed(0)
-    return GapNet(), "features", ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), (16, 16)
+    return GapNet(classes=3), "features", ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), (16, 16)
 
 
 @pytest.fixture
