@@ -15,8 +15,6 @@ from tiny_models import GapNet
 MEAN, STD = (0.4, 0.5, 0.6), (0.2, 0.3, 0.25)
 
 
-
-
 @pytest.fixture
 def setup():
     torch.manual_seed(0)

@@ -13,8 +13,6 @@ from sycam_sygus.errors import SygusError
 from tiny_models import GapNet
 
 
-
-
 class SmallVgg(nn.Module):
     """A VGG-shaped net: conv/ReLU/pool features, adaptive pool, flatten, MLP classifier."""
 

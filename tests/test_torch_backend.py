@@ -14,8 +14,6 @@ from sycam_sygus.errors import SygusError
 from tiny_models import GapNet
 
 
-
-
 def gap_model():
     """Entry point: (model, default layer, normalisation, input size)."""
     torch.manual_seed(0)
