@@ -235,7 +235,7 @@ def markdown(report: dict, figure: str | None = None) -> str:
         "",
         f"- status: **{report['status']}**" + (" (interrupted; best so far)" if report["interrupted"] else ""),
         f"- answer: `{report['answer']}`" if report["answer"] else "- answer: none",
-        f"- goals: " + "; ".join(f"{g['metric']} ({g['mode']}, {'max' if g['maximise'] else 'min'})" for g in report["goals"]),
+        "- goals: " + "; ".join(f"{g['metric']} ({g['mode']}, {'max' if g['maximise'] else 'min'})" for g in report["goals"]),
         f"- backend: {_describe(report['backend'])}",
         "",
         f"## Comparison on {len(report['comparison']['images'])} images (the last tier)",

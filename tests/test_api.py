@@ -5,7 +5,6 @@ import sys
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 import sycam_sygus
 from sycam_sygus.api import parse_expression

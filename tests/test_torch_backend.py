@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from torch import nn
 
 from backends.metrics import MetricError, MetricEvaluator
 from backends.protocol import Backend
