@@ -256,7 +256,7 @@ def test_readme_keeps_the_two_commands_and_ci_runs_the_test_one():
     test_command = "python -m pip install -e '.[test]' && python -m pytest -q"
     assert test_command in text
     ci = (README.parent / ".ci" / "run").read_text()
-    assert test_command.replace("pip install", "pip install -q") in ci
+    assert test_command in ci.splitlines()  # verbatim, as a line of its own
 
 
 def test_readme_option_table_matches_options_py():
