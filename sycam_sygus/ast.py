@@ -254,6 +254,7 @@ class SynthFun:
     grammar: Grammar | None = None
     invariant: bool = False
     pos: Pos = _pos()
+    param_positions: tuple[Pos, ...] = field(default=(), compare=False, repr=False)  # of the names
 
 
 @dataclass(frozen=True)

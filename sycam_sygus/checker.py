@@ -113,8 +113,8 @@ def _is_numeral(term: ast.Term) -> bool:
 
 
 def _name_pos(name: str, sort: Sort, fallback: Pos) -> Pos:
-    """Where a parameter's name starts: the AST keeps only its sort's position, so this assumes
-    the usual `(name Sort)` spelling with one space."""
+    """Where a parameter's name starts, for ASTs built without the parser's name positions:
+    estimated from its sort's position, assuming the usual `(name Sort)` with one space."""
     if sort.pos.line and sort.pos.col > len(name) + 1:
         return Pos(sort.pos.line, sort.pos.col - len(name) - 1)
     return fallback
@@ -425,8 +425,8 @@ class Checker:
 
     def terminals(self, command: ast.SynthFun) -> None:
         """SYCAM synth-fun parameters name terminals (CAM-THEORY §3)."""
-        for name, sort in command.params:
-            pos = _name_pos(name, sort, command.pos)
+        written = command.param_positions or [_name_pos(name, sort, command.pos) for name, sort in command.params]
+        for (name, sort), pos in zip(command.params, written):
             if name not in logic.TERMINALS:
                 raise self.error(f"unknown terminal '{name}'", pos, did_you_mean(name, logic.TERMINALS))
             want = INT if name in logic.INT_TERMINALS else REAL

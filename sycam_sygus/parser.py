@@ -381,7 +381,16 @@ class _AstBuilder(Transformer):
 
     def synth_fun(self, pos, children):
         name, params, sort, *grammar = children
-        return SynthFun(_name(name), params, sort, grammar[0] if grammar else None, pos=pos)
+        return SynthFun(_name(name), tuple((param, sort) for param, sort, _ in params), sort,
+                        grammar[0] if grammar else None, param_positions=tuple(at for *_, at in params),
+                        pos=pos)
+
+    def synth_params(self, pos, children):
+        return tuple(children)
+
+    def synth_param(self, pos, children):
+        name, sort = children
+        return _name(name), sort, Pos(name.line, name.column)
 
     def synth_inv(self, pos, children):
         name, params, *grammar = children

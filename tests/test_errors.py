@@ -149,6 +149,11 @@ def test_unknown_terminal_suggests_the_closest():
     assert error.hint == "did you mean 'grads'?"
 
 
+def test_unknown_terminal_is_located_at_its_name_however_it_is_spaced():
+    text = SYCAM_HEAD + "(synth-fun weights (  (cic Real)\n   (  grad   Real)) Real)\n"
+    assert located(failure(text)) == (4, 7, "unknown terminal 'grad'")
+
+
 def test_class_terminal_must_be_int():
     text = SYCAM_HEAD + "(synth-fun weights ((grads Real) (class Real)) Real)\n"
     assert located(failure(text)) == (3, 35, "terminal 'class' has sort Int, not Real")
