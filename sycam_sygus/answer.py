@@ -1,4 +1,4 @@
-"""The solver's answer as SyGuS competition text (SYGUS-NOTES "Solver answers").
+"""The solver's answer as SyGuS competition text (one `define-fun` per synth-fun, `fail` or `infeasible`).
 
 `(` then one `(define-fun NAME PARAMS SORT BODY)` whose parameter list is the synth-fun's own,
 then `)`; or the bare words `fail` / `infeasible`. For `optimize-synth` problems the block

@@ -137,7 +137,7 @@ def _chain(relation: Callable) -> Callable[[list], sympy.Basic]:
 
 
 def _ite(condition: sympy.Basic, then: sympy.Basic, otherwise: sympy.Basic, sort: Sort) -> sympy.Basic:
-    """`Ite`, recognising the `ite` spellings of relu and abs (SYGUS-NOTES: a define-fun ReLU)."""
+    """`Ite`, recognising the `ite` spellings of relu and abs (a user define-fun ReLU must mean relu)."""
     if condition == sympy.true:
         return then
     if condition == sympy.false:

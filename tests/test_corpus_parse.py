@@ -29,7 +29,7 @@ def count_top_level_forms(text: str) -> int:
 def test_corpus_is_present():
     assert CORPUS.is_dir(), (
         f"the SyGuS benchmark sample is missing: expected it at {CORPUS} "
-        "(shared/corpus/sygus-lib next to the repository, see docs/SYGUS-NOTES.md)")
+        "(shared/corpus/sygus-lib next to the repository)")
     assert len(FILES) >= 400, f"only {len(FILES)} .sl files under {CORPUS}"
 
 
