@@ -45,6 +45,15 @@ def published_setup(n=24, k=8, seed=0):
     return backend, productions
 
 
+def solve_published_threshold():
+    """The sanity experiment in threshold mode against Grad-CAM, tiers of 6 and 24 images."""
+    backend, productions = published_setup()
+    recorder = Recorder()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
+                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5)
+    return solve(problem, backend, recorder), recorder
+
+
 def test_recovers_the_dominant_known_method():
     backend, productions = published_setup()
     problem = make_problem(productions, params=("grads", "cic", "abl"), baselines={"gradcam": var("grads")},
@@ -85,11 +94,7 @@ def test_optimise_mode_starts_from_the_best_declared_baseline():
 
 
 def test_threshold_mode_answers_the_first_candidate_that_passes_every_tier():
-    backend, productions = published_setup()
-    recorder = Recorder()
-    problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
-                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5)
-    result = solve(problem, backend, recorder)
+    result, recorder = solve_published_threshold()
     decided = [(t, s) for t, s, _ in recorder.stages if s in ("passed", "rejected")]
     assert decided[-1] == (to_sygus(result.raw_answer), "passed")
     assert all(s == "rejected" for _, s in decided[:-1])
@@ -101,11 +106,7 @@ def test_threshold_mode_answers_the_first_candidate_that_passes_every_tier():
 
 
 def test_early_rejection_scores_only_the_first_tier_and_counts_forwards_exactly():
-    backend, productions = published_setup()
-    recorder = Recorder()
-    problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
-                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5)
-    result = solve(problem, backend, recorder)
+    result, recorder = solve_published_threshold()
     rejected_at_first = {t for t, tier, _, _, ok in recorder.scored if tier == 0 and not ok}
     assert rejected_at_first
     assert not any(t in rejected_at_first and tier == 1 for t, tier, _, _, _ in recorder.scored)
