@@ -40,7 +40,7 @@ def draw_heatmaps(
         picture = np.clip(pictures[row], 0.0, 1.0)
         axes[row][0].imshow(picture, interpolation="nearest")
         axes[row][0].set_ylabel(f"image {image}", fontsize=8)
-        for column, (title, _) in enumerate(methods, start=1):
+        for column in range(1, len(methods) + 1):
             axes[row][column].imshow(picture.mean(axis=-1), cmap="gray", interpolation="nearest")
             axes[row][column].imshow(maps[column - 1, row], cmap="jet", alpha=0.5, vmin=0.0, vmax=1.0,
                                      interpolation="nearest")

@@ -136,7 +136,7 @@ class Lowerer:
                 "non-terminals in a grammar rule", pos,
                 "each non-terminal occurrence expands independently; use a built-in operator "
                 "(relu, abs, pow, ...) or apply the macro to complete terms")
-        return substitute(form, {v: a for v, a in zip(params.values(), args)})
+        return substitute(form, dict(zip(params.values(), args)))
 
 
 def sort_of(sort: Sort) -> Sort:
