@@ -1,1 +1,2 @@
-"""Evaluation backends behind `backends.protocol.Backend`; the torch backend is the default."""
+"""Evaluation backends behind the engine's port (`sycam_sygus.engine.port`), installed as
+`sycam_sygus.backends`: `torch_cam` (the CAM backend: models, data, terminals, CAM template, metrics)."""

@@ -25,15 +25,19 @@ from typing import Callable
 
 import numpy as np
 import torch
+from sycam_sygus.backends.torch_cam.cam import cam_maps
+from sycam_sygus.backends.torch_cam.metrics import MetricEvaluator
+from sycam_sygus.backends.torch_cam.models import (
+    IMAGENET_NORMALIZE,
+    Classifier,
+    find_layer,
+    load_model,
+)
+from sycam_sygus.backends.torch_cam.operators import apply
+from sycam_sygus.backends.torch_cam.terminals import gradient_terminal, probe_layer
 from torch import Tensor
 
-from backends.cam import cam_maps
-from backends.metrics import MetricEvaluator
-from backends.models import IMAGENET_NORMALIZE, Classifier, find_layer, load_model
-from backends.operators import apply
-from backends.terminals import gradient_terminal, probe_layer
-from sycam_sygus.ir import REAL, Term, app, var
-from sycam_sygus.irprint import to_sygus
+from sycam_sygus.ir import REAL, Term, app, to_sygus, var
 
 TERMINAL_NAMES = ("grads", "pos_grads", "act", "xgrads")
 UNARY = (("relu", None), ("abs", None), ("-", None), ("pow", 2), ("pow", 3), ("softmax", None),
@@ -110,9 +114,9 @@ def resnet_setup(images: int, batch_size: int, seed: int) -> Setup:
 
 
 def builtin_setup(images: int, batch_size: int, seed: int) -> Setup | None:
-    """`builtin:cluttered-mnist` when backends.builtin has landed, else None."""
+    """`builtin:cluttered-mnist` when the built-in data has landed, else None."""
     try:
-        from backends.data import load_images
+        from sycam_sygus.backends.torch_cam.data import load_images
         model, layer_path, normalize, size = load_model("builtin:cluttered-mnist")
         data = load_images("builtin:cluttered-mnist", "", size, images, seed)
     except ImportError as missing:
@@ -200,8 +204,8 @@ def loop_cell_masks(height: int, width: int, rows: int, cols: int) -> list[Tenso
 
 def score_loop(setup: Setup, weights: Tensor, metric: str, steps: int) -> dict:
     """The straightforward loop: per candidate, a pytorch-grad-cam CAM and its own model calls."""
-    from backends.blur import blur
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    from sycam_sygus.backends.torch_cam.blur import blur
 
     classifier = setup.classifier
     make_cam = grad_cam_maker(setup)

@@ -3,7 +3,7 @@
 For each grammar it loads the problem file with budget overrides, turns its goal into an
 objective (optimise mode: the search keeps going through the whole candidate budget instead of
 stopping at the first candidate that beats the baseline), opens the torch backend on the CPU with a
-fresh, empty terminal cache, and runs `sycam_sygus.solver.solve`. It prints, separately:
+fresh, empty terminal cache, and runs `sycam_sygus.engine.search.solve`. It prints, separately:
 
 - terminal computation: CPU seconds and model forwards for the target classes and every
   terminal the synth-fun uses, on all images (done before the search, so the search finds them);
@@ -32,13 +32,13 @@ import time
 from pathlib import Path
 
 import torch
+from sycam_sygus.backends.torch_cam.backend import TorchBackend, open_backend
 
-from backends.torch_backend import TorchBackend, open_backend
-from sycam_sygus.ir import Term
-from sycam_sygus.irprint import to_sygus
-from sycam_sygus.lower import load_problem
-from sycam_sygus.problem import Problem
-from sycam_sygus.solver import Observer, SolveResult, solve
+from sycam_sygus.engine.observer import Observer
+from sycam_sygus.engine.search import SolveResult, solve
+from sycam_sygus.frontend.lower import load_problem
+from sycam_sygus.ir import Term, to_sygus
+from sycam_sygus.ir.problem import Problem
 
 GRAMMARS = Path(__file__).resolve().parent.parent / "grammars"
 GRADCAM = "gradcam"  # the baseline both grammar files declare as Grad-CAM

@@ -16,11 +16,15 @@ import argparse
 import time
 
 import torch
+from sycam_sygus.backends.torch_cam.backend import TorchBackend
+from sycam_sygus.backends.torch_cam.data import ImageSet
+from sycam_sygus.backends.torch_cam.models import (
+    Classifier,
+    default_layer,
+    find_layer,
+    load_model,
+)
 from torch import nn
-
-from backends.data import ImageSet
-from backends.models import Classifier, default_layer, find_layer, load_model
-from backends.torch_backend import TorchBackend
 
 LITE0 = "efficientnet-lite0"
 PEERS = {"cic": "ScoreCAM", "abl": "AblationCAM"}

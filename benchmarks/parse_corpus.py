@@ -14,16 +14,16 @@ import importlib
 import time
 from pathlib import Path
 
-from sycam_sygus.errors import SygusError
-from sycam_sygus.parser import parse_text
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.frontend.parser import parse_text
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sygus-lib"
 
 
 def find_checker():
-    """`sycam_sygus.checker.check` when that module exists, else None."""
+    """`sycam_sygus.frontend.checker.check` when that module exists, else None."""
     try:
-        return importlib.import_module("sycam_sygus.checker").check
+        return importlib.import_module("sycam_sygus.frontend.checker").check
     except (ImportError, AttributeError):
         return None
 

@@ -11,8 +11,8 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
+from .core.logic import INT_TERMINALS, TERMINALS
 from .ir import INT, REAL, Term, var
-from .logic import INT_TERMINALS, TERMINALS
 
 Normalize = tuple[Sequence[float], Sequence[float]]
 
@@ -43,11 +43,10 @@ def _evaluate(model: nn.Module, images: Tensor, expression: str, layer: str | nn
               targets: Sequence[int] | Tensor | None, normalize: Normalize | None, masks: Tensor | None,
               steps: int):
     """A cache-free torch backend over the images, and the expression's weights `[B, K]` on it."""
-    from backends.data import ImageSet
-    from backends.models import Classifier, default_layer, find_layer
-    from backends.torch_backend import TorchBackend
-
-    from .enumerate import TermValues
+    from .backends.torch_cam.backend import TorchBackend
+    from .backends.torch_cam.data import ImageSet
+    from .backends.torch_cam.models import Classifier, default_layer, find_layer
+    from .engine.enumerate import TermValues
 
     if images.dim() != 4:
         raise ValueError(f"expected images [B, C, H, W], got shape {list(images.shape)}")
@@ -78,8 +77,8 @@ def _evaluate(model: nn.Module, images: Tensor, expression: str, layer: str | nn
 
 def parse_expression(text: str) -> Term:
     """The IR of an expression's SyGuS text over terminal names (parsed and lowered by the front end)."""
-    from .lower import lower_term
-    from .parser import parse_term
+    from .frontend.lower import lower_term
+    from .frontend.parser import parse_term
 
     scope = {name: var(name, INT if name in INT_TERMINALS else REAL) for name in TERMINALS}
     return lower_term(parse_term(text), scope, path="<expression>")

@@ -11,7 +11,9 @@ from typing import Sequence
 
 import numpy as np
 
-from sycam_sygus.logic import METRICS
+from sycam_sygus.engine.port import ReportBackend
+
+LOWER_IS_BETTER = ("avg_drop", "deletion_auc")  # the fake scores these as 1 - cosine
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
@@ -61,8 +63,9 @@ OPERATORS = {
 }
 
 
-class FakeBackend:
-    """backends.protocol.Backend over hand-set tables; counts applies, forwards and score calls."""
+class FakeBackend(ReportBackend):
+    """The engine's port over hand-set tables, written against the port alone (it imports nothing else
+    of sycam): a second backend needs no change to the engine. Counts applies, forwards and score calls."""
 
     def __init__(self, terminals: dict[str, np.ndarray], truth: np.ndarray, classes: Sequence[int] | None = None,
                  per_channel: Sequence[str] = ("cic", "abl")):
@@ -122,7 +125,7 @@ class FakeBackend:
         self.score_log.append((tuple(images), len(weights)))
         truth = self.truth[images]
         unit_truth = _protected_divide(truth, np.linalg.norm(truth, axis=1, keepdims=True))
-        higher = METRICS[metric].higher_is_better
+        higher = metric not in LOWER_IS_BETTER
         rows = []
         for w in weights:
             cosine = (self._unit_maps(w) * unit_truth).sum(axis=1)
@@ -139,28 +142,3 @@ class FakeBackend:
 
     def describe(self) -> dict:
         return {"model": "fake", "images": self.images(), "forwards": self.forwards}
-
-
-def make_problem(
-    productions: dict[str, tuple],
-    params: Sequence[str] = ("grads", "abl"),
-    mode: str = "optimise",
-    baseline: str | None = None,
-    constant: float | None = None,
-    strict: bool = False,
-    baselines: dict | None = None,
-    metric: str = "deletion",
-    int_params: Sequence[str] = (),
-    **options,
-):
-    """A hand-built Problem: Real non-terminals (first = start) with IR productions, one goal."""
-    from sycam_sygus.ir import INT, REAL
-    from sycam_sygus.options import OPTIONS
-    from sycam_sygus.problem import Goal, Grammar, Problem, SynthFun
-
-    grammar = Grammar(tuple((nt, REAL) for nt in productions), {nt: tuple(p) for nt, p in productions.items()})
-    signature = tuple((name, REAL) for name in params) + tuple((name, INT) for name in int_params)
-    values = {name: option.default for name, option in OPTIONS.items()}
-    values.update({name.replace("_", "-"): value for name, value in options.items()})
-    goal = Goal(metric, METRICS[metric].higher_is_better, mode, baseline, constant, strict)
-    return Problem("test.sl", "SYCAM", values, SynthFun("weights", signature, REAL, grammar), (goal,), baselines or {})

@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sycam_sygus.answer import define_fun, derivable, format_answer
-from sycam_sygus.ast import DefineFun, Literal, Sort
-from sycam_sygus.parser import parse_text
-from sycam_sygus.ir import INT, REAL, app, const, hole, var
-from sycam_sygus.problem import Grammar, SynthFun
+from sycam_sygus.app.answer import define_fun, format_answer
+from sycam_sygus.frontend.ast import DefineFun, Literal, Sort
+from sycam_sygus.frontend.parser import parse_text
+from sycam_sygus.ir import INT, REAL, app, const, derivable, hole, var
+from sycam_sygus.ir.problem import Grammar, SynthFun
 
 GRADS, ABL, CLASS = var("grads"), var("abl"), var("class", INT)
 W, T = hole("W", REAL), hole("T", REAL)

@@ -5,11 +5,11 @@ import sys
 import pytest
 import torch
 import torch.nn.functional as F
+from tiny_models import GapNet
 
 import sycam_sygus
 from sycam_sygus.api import parse_expression
-from sycam_sygus.errors import SygusError
-from tiny_models import GapNet
+from sycam_sygus.core.errors import SygusError
 
 MEAN, STD = (0.4, 0.5, 0.6), (0.2, 0.3, 0.25)
 

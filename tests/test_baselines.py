@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from sycam_sygus.baselines import BASELINES_FILE, ClassicMethod, classic_methods
-from sycam_sygus.errors import SygusError
+from sycam_sygus.app.baselines import BASELINES_FILE, ClassicMethod, classic_methods
+from sycam_sygus.core.errors import SygusError
 from sycam_sygus.ir import REAL, app, var
 
 
@@ -68,6 +68,6 @@ def test_a_non_editable_install_ships_the_definitions_inside_the_package():
     assert setuptools["package-dir"]["sycam_sygus.grammars"] == "grammars"
     shipped = setuptools["package-data"]["sycam_sygus.grammars"]
     assert any(Path("baselines.sl").match(pattern) for pattern in shipped)
-    import sycam_sygus.baselines as baselines
+    import sycam_sygus.app.baselines as baselines
 
-    assert baselines._PLACES[0] == Path(baselines.__file__).resolve().parent / "grammars" / "baselines.sl"
+    assert baselines._PLACES[0] == Path(baselines.__file__).resolve().parents[1] / "grammars" / "baselines.sl"

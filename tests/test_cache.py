@@ -4,12 +4,17 @@ import os
 
 import pytest
 import torch
+from sycam_sygus.backends.torch_cam.backend import TorchBackend
+from sycam_sygus.backends.torch_cam.cache import (
+    TensorCache,
+    cache_folder,
+    entry_key,
+    image_fingerprints,
+    model_fingerprint,
+)
+from sycam_sygus.backends.torch_cam.data import ImageSet
+from sycam_sygus.backends.torch_cam.models import Classifier, find_layer
 from torch import nn
-
-from backends.cache import TensorCache, cache_folder, entry_key, image_fingerprints, model_fingerprint
-from backends.data import ImageSet
-from backends.models import Classifier, find_layer
-from backends.torch_backend import TorchBackend
 
 TERMINALS = ["grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl", "class"]
 

@@ -5,8 +5,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from backends.cam import cam_maps, invalid_maps, normalize_maps
+from sycam_sygus.backends.torch_cam.cam import cam_maps, invalid_maps, normalize_maps
 
 # One image, two channels of a 2×2 feature map.
 ACTS = torch.tensor([[[[1.0, 0.0], [0.0, 2.0]], [[0.0, 1.0], [1.0, 0.0]]]])

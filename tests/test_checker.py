@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sycam_sygus import ast
-from sycam_sygus.ast import Pos, Sort
-from sycam_sygus.checker import check
-from sycam_sygus.errors import SygusError
-from sycam_sygus.lower import problem_from_script
-from sycam_sygus.parser import parse_text
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.frontend import ast
+from sycam_sygus.frontend.ast import Pos, Sort
+from sycam_sygus.frontend.checker import check
+from sycam_sygus.frontend.lower import problem_from_script
+from sycam_sygus.frontend.parser import parse_text
 
 INT = Sort("Int")
 

@@ -8,18 +8,18 @@ import subprocess
 import sys
 import textwrap
 import time
-
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-import sycam_sygus.cli as cli
 from fake_backend import FakeBackend
-from sycam_sygus.errors import SygusError
-from sycam_sygus.options import OPTIONS
-from sycam_sygus.parser import parse_file, parse_text
-from sycam_sygus.printer import print_script
+
+import sycam_sygus.app.cli as cli
+from sycam_sygus.core.errors import OptionError
+from sycam_sygus.core.options import OPTIONS
+from sycam_sygus.engine.observer import TierRef
+from sycam_sygus.frontend.parser import parse_file, parse_text
+from sycam_sygus.frontend.printer import print_script
 
 PROBLEM = textwrap.dedent("""\
     (set-logic SYCAM)
@@ -59,8 +59,8 @@ def fake_backend(monkeypatch):
     """Replace the torch backend; remember the options the CLI opened it with."""
     opened = {}
 
-    def open_fake(options):
-        opened.update(options)
+    def open_fake(problem):
+        opened.update(problem.settings.as_options())
         return FakeBackend(TABLES, TRUTH)
 
     monkeypatch.setattr(cli, "open_backend", open_fake)
@@ -68,7 +68,7 @@ def fake_backend(monkeypatch):
 
 
 def sycam_solve(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sycam_sygus.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "sycam_sygus", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
@@ -203,8 +203,8 @@ def test_warnings_go_to_stderr(tmp_path, fake_backend, capsys):
 
 
 def test_backend_error_about_an_option_points_at_its_set_option(problem_file, monkeypatch, capsys):
-    def refuse(options):
-        raise SygusError("data folder 'x' does not exist", path="sycam.data", hint="give an image folder")
+    def refuse(problem):
+        raise OptionError("data", "data folder 'x' does not exist", hint="give an image folder")
 
     monkeypatch.setattr(cli, "open_backend", refuse)
     assert cli.main([str(problem_file)]) == 2
@@ -274,21 +274,21 @@ def test_every_flag_is_documented_in_the_readme():
 def test_progress_panel_counts_what_the_solver_reports():
     from rich.console import Console
 
+    from sycam_sygus.app.progress import Progress
+    from sycam_sygus.engine.search import SolveResult
     from sycam_sygus.ir import REAL, app, var
-    from sycam_sygus.progress import Progress
-    from sycam_sygus.solver import SolveResult
 
     stream = io.StringIO()
     progress = Progress(stream, backend=FakeBackend(TABLES, TRUTH), time_limit=60)
     grads, product = var("grads"), app("*", [var("grads"), var("abl")], REAL)
     with progress:
         progress.on_start({"tiers": [[0, 1], [0, 1, 2, 3]], "metric": "deletion", "baselines": {"gradcam": "grads"}})
-        progress.on_scored(grads, 0, [0, 1], [0.25, 0.75], True)
-        progress.on_scored(grads, 1, [0, 1, 2, 3], [0.5, 0.5, 0.5, 0.7], True)
+        progress.on_scored(grads, TierRef(0, 0), [0, 1], [0.25, 0.75], True)
+        progress.on_scored(grads, TierRef(0, 1), [0, 1, 2, 3], [0.5, 0.5, 0.5, 0.7], True)
         for stage in ("enumerated", "enumerated", "pruned-value", "shared-map", "enumerated", "passed"):
             progress.on_candidate(product, stage)
-        progress.on_scored(product, -1, [0], [0.9], True)  # the equivalence subset
-        progress.on_scored(product, 1000, [0, 1], [0.9, 0.9], True)  # tier 0 of the first class's search
+        progress.on_scored(product, TierRef(0, -1), [0], [0.9], True)  # the equivalence subset
+        progress.on_scored(product, TierRef(1, 0), [0, 1], [0.9, 0.9], True)  # tier 0 of the first class's search
         progress.on_best(product, 0.9)
         progress.on_finish(SolveResult("solved", product, product, 0.9, forwards=12, seconds=1.5))
     panel = io.StringIO()
@@ -340,7 +340,7 @@ SLOW_RUN = """
 import sys, time
 sys.path.insert(0, {tests!r})
 import numpy as np
-import sycam_sygus.cli as cli
+import sycam_sygus.app.cli as cli
 from fake_backend import FakeBackend
 
 class SlowBackend(FakeBackend):
@@ -373,7 +373,7 @@ def test_a_second_ctrl_c_quits_at_once(problem_file):
 
 
 def test_time_spent_before_the_search_comes_off_the_time_limit(problem_file, capsys):
-    from sycam_sygus.lower import load_problem
+    from sycam_sygus.frontend.lower import load_problem
 
     problem = load_problem(str(problem_file))  # time-limit 30
     assert cli.run_search(problem, FakeBackend(TABLES, TRUTH), {}, None, quiet=True, spent=5.0) == 0
@@ -394,7 +394,7 @@ def test_a_closed_stdout_does_not_cost_the_report(problem_file, tmp_path):
 
 @pytest.mark.parametrize("device", ["banana", "tpu", "cuda:99"])
 def test_an_unusable_device_is_a_located_error_naming_its_flag(problem_file, device, capsys):
-    # the real torch backend: backends.models.pick_device itself refuses, before loading anything
+    # the real torch backend: torch_cam.models.pick_device itself refuses, before loading anything
     assert cli.main([str(problem_file), "--device", device]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{problem_file}: error: ") and f"'{device}'" in err

@@ -1,16 +1,13 @@
 """Every file of the benchmark-library sample parses, keeps all its commands, and survives
 print -> parse as an equal script written in canonical v2.1 (no normalisation warnings left)."""
 import re
-from pathlib import Path
 
 import pytest
+from corpus import CORPUS, FILES, corpus_files, needs_corpus
 
-from sycam_sygus.ast import CheckSynth, SetLogic, SynthFun
-from sycam_sygus.parser import parse_file, parse_text
-from sycam_sygus.printer import print_script
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sygus-lib"
-FILES = sorted(CORPUS.rglob("*.sl")) if CORPUS.is_dir() else []
+from sycam_sygus.frontend.ast import CheckSynth, SetLogic, SynthFun
+from sycam_sygus.frontend.parser import parse_file, parse_text
+from sycam_sygus.frontend.printer import print_script
 
 
 def count_top_level_forms(text: str) -> int:
@@ -26,14 +23,13 @@ def count_top_level_forms(text: str) -> int:
     return forms
 
 
+@needs_corpus
 def test_corpus_is_present():
-    assert CORPUS.is_dir(), (
-        f"the SyGuS benchmark sample is missing: expected it at {CORPUS} "
-        "(shared/corpus/sygus-lib next to the repository)")
+    assert CORPUS.is_dir(), f"the SyGuS benchmark sample is missing: expected it at {CORPUS}"
     assert len(FILES) >= 400, f"only {len(FILES)} .sl files under {CORPUS}"
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(CORPUS)))
+@pytest.mark.parametrize("path", corpus_files())
 def test_file_parses_and_round_trips(path):
     script = parse_file(str(path))
     text = path.read_text(encoding="utf-8")

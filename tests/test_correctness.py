@@ -4,7 +4,12 @@ import math
 import numpy as np
 import pytest
 
-from sycam_sygus.correctness import CorrectnessOracle, Threshold, passes_tier, tier_images
+from sycam_sygus.engine.correctness import (
+    CorrectnessOracle,
+    Threshold,
+    passes_tier,
+    tier_images,
+)
 from sycam_sygus.ir import var
 
 HALF = np.array([0.5, 0.5, 0.5, 0.5])
@@ -71,14 +76,23 @@ def test_the_worst_value_start_accepts_any_finite_mean():
     assert not passes_tier(np.array([math.nan, 1.0]), Threshold.worst(True), 0, maximise=True)
 
 
+class RecordingScorer:
+    """The part of engine.scorer.Scorer the oracle uses, over a table; records each tier evaluation."""
+
+    def __init__(self, table, tiers):
+        self.table, self.tiers, self.calls = table, list(tiers), []
+
+    def tier_scores(self, term, tier, earlier):
+        self.calls.append((term.param, tier, len(earlier)))
+        return np.asarray(self.table[term.param][: len(self.tiers[tier])], dtype=float)
+
+    def report(self, term, tier, scores, passed):
+        pass
+
+
 def recording_oracle(table, threshold, tiers=([0, 1], [0, 1, 2, 3])):
-    calls = []
-
-    def score(term, tier, earlier):
-        calls.append((term.param, tier, len(earlier)))
-        return np.asarray(table[term.param][: len(tiers[tier])], dtype=float)
-
-    return CorrectnessOracle(list(tiers), score, threshold, maximise=True), calls
+    scorer = RecordingScorer(table, tiers)
+    return CorrectnessOracle(scorer, threshold, maximise=True), scorer.calls
 
 
 def test_early_rejection_never_scores_a_larger_tier():

@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sycam_sygus.cli as cli
-from sycam_sygus.answer import derivable
-from sycam_sygus.ast import DefineFun
-from sycam_sygus.ir import var
-from sycam_sygus.lower import load_problem, lower_term
-from sycam_sygus.parser import parse_text
-from sycam_sygus.runlog import read_log
+import sycam_sygus.app.cli as cli
+from sycam_sygus.app.runlog import read_log
+from sycam_sygus.frontend.ast import DefineFun
+from sycam_sygus.frontend.lower import load_problem, lower_term
+from sycam_sygus.frontend.parser import parse_text
+from sycam_sygus.ir import derivable, var
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "grammars" / "quickstart.sl"
@@ -46,7 +45,7 @@ def terminal_cache(tmp_path_factory):
 
 def sycam_solve(*args, timeout=240):
     """Run the CLI as a user would, in a fresh process with one torch thread."""
-    return subprocess.run([sys.executable, "-m", "sycam_sygus.cli", *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sycam_sygus", *map(str, args)], capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT, env=_env())
 
 
@@ -173,7 +172,7 @@ def test_ctrl_c_answers_with_the_best_so_far_and_writes_the_report(tmp_path):
     problem_file = optimise_variant(tmp_path)
     log = tmp_path / "r" / "candidates.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "sycam_sygus.cli", str(problem_file), "--report", str(tmp_path / "r"),
+        [sys.executable, "-m", "sycam_sygus", str(problem_file), "--report", str(tmp_path / "r"),
          *SMALL, "--time-limit", "600", "--max-size", "9"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env(),
     )

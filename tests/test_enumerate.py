@@ -7,12 +7,10 @@ from fake_backend import FakeBackend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sycam_sygus.answer import derivable
-from sycam_sygus.enumerate import Enumerator, TermValues, fill, slots
-from sycam_sygus.ir import INT, REAL, app, const, hole, var
-from sycam_sygus.irprint import to_sygus
-from sycam_sygus.problem import Grammar
-from sycam_sygus.symbolic import canonical_key
+from sycam_sygus.engine.enumerate import Enumerator, TermValues, fill, slots
+from sycam_sygus.ir import INT, REAL, app, const, derivable, hole, to_sygus, var
+from sycam_sygus.ir.problem import Grammar
+from sycam_sygus.ir.symbolic import canonical_key
 
 X, Y = var("x"), var("y")
 W, T = hole("W", REAL), hole("T", REAL)

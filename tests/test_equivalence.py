@@ -5,10 +5,15 @@ import numpy as np
 import pytest
 from fake_backend import FakeBackend
 
-from sycam_sygus.enumerate import Enumerator, TermValues
-from sycam_sygus.equivalence import EquivalenceOracle, equivalence_images, levels_from_option, metric_key
+from sycam_sygus.core.options import equivalence_levels
+from sycam_sygus.engine.enumerate import Enumerator, TermValues
+from sycam_sygus.engine.equivalence import (
+    EquivalenceOracle,
+    equivalence_images,
+    metric_key,
+)
 from sycam_sygus.ir import REAL, app, hole, var
-from sycam_sygus.problem import Grammar
+from sycam_sygus.ir.problem import Grammar
 
 W = hole("W", REAL)
 # W -> x | y | z | (+ W W) on one image with x = [1, 0], y = [0, 1], z = [1, 1], truth [1, 1].
@@ -97,9 +102,9 @@ def test_equivalence_images_one_per_class_first_and_seeded():
 
 
 def test_levels_option_and_metric_key():
-    assert levels_from_option("value map") == {"value", "map"}
-    assert levels_from_option("value,metric") == {"value", "metric"}
+    assert equivalence_levels("value map") == {"value", "map"}
+    assert equivalence_levels("value,metric") == {"value", "metric"}
     with pytest.raises(ValueError, match="expected any of"):
-        levels_from_option("value maps")
+        equivalence_levels("value maps")
     assert metric_key(np.array([0.0, 1.0])) == metric_key(np.array([-0.0, 1.0]))
     assert metric_key(np.array([0.5])) != metric_key(np.array([0.5000001]))

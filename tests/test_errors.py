@@ -5,11 +5,11 @@ errors from lowering. Columns are 1-based and point at the offending token.
 """
 import pytest
 
-from sycam_sygus.ast import Pos
-from sycam_sygus.checker import check
-from sycam_sygus.errors import SygusError
-from sycam_sygus.lower import problem_from_script
-from sycam_sygus.parser import parse_text
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.frontend.ast import Pos
+from sycam_sygus.frontend.checker import check
+from sycam_sygus.frontend.lower import problem_from_script
+from sycam_sygus.frontend.parser import parse_text
 
 SYCAM_HEAD = """(set-logic SYCAM)
 (declare-oracle-fun deletion ((-> Real Real)) Real sycam.deletion)

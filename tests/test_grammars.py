@@ -5,14 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from sycam_sygus import ast, logic
-from sycam_sygus.answer import derivable
-from sycam_sygus.baselines import classic_methods
-from sycam_sygus.checker import check
-from sycam_sygus.ir import var
-from sycam_sygus.irprint import to_sygus
-from sycam_sygus.lower import load_problem, lower_term, sort_of
-from sycam_sygus.parser import parse_file
+from sycam_sygus.app.baselines import classic_methods
+from sycam_sygus.core import logic
+from sycam_sygus.frontend import ast
+from sycam_sygus.frontend.checker import check
+from sycam_sygus.frontend.lower import load_problem, lower_term, sort_of
+from sycam_sygus.frontend.parser import parse_file
+from sycam_sygus.ir import derivable, to_sygus, var
 
 GRAMMARS = Path(__file__).resolve().parents[1] / "grammars"
 ALL_FILES = sorted(GRAMMARS.glob("*.sl")) + sorted((GRAMMARS / "templates").glob("*.sl"))
@@ -121,7 +120,7 @@ def test_g2_is_g1_plus_cic_abl_and_topk_gradients():
 
 def test_quickstart_is_small_and_cheap_on_the_built_in_data():
     problem = load_problem(str(GRAMMARS / "quickstart.sl"))
-    options = problem.options
+    options = problem.settings.as_options()
     assert options["model"] == options["data"] == "builtin:cluttered-mnist"
     assert options["tiers"][-1] == options["images"] <= 100
     assert options["time-limit"] <= 120
@@ -131,7 +130,7 @@ def test_quickstart_is_small_and_cheap_on_the_built_in_data():
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=_id)
 def test_templates_name_their_inputs_as_relative_placeholders(path):
-    options = load_problem(str(path)).options
+    options = load_problem(str(path)).settings.as_options()
     assert options["model"] in {"resnet50", "vgg16", "vgg19"} and path.name.startswith(options["model"])
     for key in ("weights", "data"):
         assert options[key] and not options[key].startswith(("/", "builtin:")), key

@@ -4,12 +4,12 @@ from fractions import Fraction
 
 import pytest
 
-from sycam_sygus.errors import SygusError
+from sycam_sygus.core.errors import OptionError, SygusError
+from sycam_sygus.core.options import OPTIONS
+from sycam_sygus.frontend.lower import load_problem, lower_term, problem_from_script
+from sycam_sygus.frontend.parser import parse_term, parse_text
 from sycam_sygus.ir import BOOL, INT, REAL, app, const, hole, var
-from sycam_sygus.lower import load_problem, lower_term, problem_from_script
-from sycam_sygus.options import OPTIONS
-from sycam_sygus.parser import parse_term, parse_text
-from sycam_sygus.problem import Goal, Grammar
+from sycam_sygus.ir.problem import Goal, Grammar
 
 HEADER = """(set-logic SYCAM)
 (set-feature :oracles true)
@@ -67,7 +67,7 @@ def test_cam_theory_example_lowers_to_the_expected_problem():
 
 
 def test_file_options_override_defaults():
-    options = problem(THRESHOLD).options
+    options = problem(THRESHOLD).settings.as_options()
     assert set(options) == set(OPTIONS)
     assert options["images"] == 300 and options["tiers"] == [30, 100, 300] and options["steps"] == 10
     assert options["time-limit"] == 600.0 and isinstance(options["time-limit"], float)
@@ -75,7 +75,7 @@ def test_file_options_override_defaults():
 
 
 def test_overrides_win_over_file_values():
-    options = problem(THRESHOLD, {"images": 50, "tiers": "5 10", "time-limit": "30", "seed": 7}).options
+    options = problem(THRESHOLD, {"images": 50, "tiers": "5 10", "time-limit": "30", "seed": 7}).settings.as_options()
     assert (options["images"], options["tiers"], options["time-limit"], options["seed"]) == (50, [5, 10], 30.0, 7)
     assert OPTIONS["tiers"].default == [30, 100, 300]  # the defaults table is not mutated
     with pytest.raises(SygusError) as caught:
@@ -176,7 +176,7 @@ def test_load_problem_reads_a_file_and_keeps_warnings(tmp_path):
     path = tmp_path / "problem.sl"
     path.write_text(THRESHOLD.replace("(set-feature :oracles true)", "(set-option :produce-models true)"))
     lowered = load_problem(str(path), {"images": 40})
-    assert lowered.path == str(path) and lowered.options["images"] == 40
+    assert lowered.path == str(path) and lowered.settings.as_options()["images"] == 40
     assert lowered.warnings == (f"{path}:2:1: warning: option ':produce-models' is not a sycam option; ignored",)
 
 
@@ -194,23 +194,23 @@ def test_a_synth_fun_that_is_not_real_is_a_located_error(sort):
 @pytest.mark.parametrize("name, value", [("steps", 0), ("batch-size", "0"), ("max-size", 0), ("time-limit", 0),
                                          ("tiers", "60 10"), ("tiers", [10, 0]), ("equivalence", "vale")])
 def test_an_override_is_checked_as_a_file_value_and_names_its_option(name, value):
-    with pytest.raises(SygusError) as caught:
+    with pytest.raises(OptionError) as caught:
         problem(THRESHOLD, {name: value})
-    assert caught.value.path == f"sycam.{name}"  # the CLI moves it to the flag or set-option that gave it
+    assert caught.value.option == name  # the CLI moves it to the flag or set-option that gave it
 
 
 @pytest.mark.parametrize("overrides", [{"eq-images": 0}, {"eq-images": "0", "equivalence": "metric"}])
 def test_equivalence_levels_without_images_name_the_eq_images_option(overrides):
-    with pytest.raises(SygusError, match="the equivalence levels need at least one image") as caught:
+    with pytest.raises(OptionError, match="the equivalence levels need at least one image") as caught:
         problem(THRESHOLD, overrides)
-    assert caught.value.path == "sycam.eq-images"
-    assert problem(THRESHOLD, {"eq-images": 0, "equivalence": ""}).options["eq-images"] == 0  # no levels, no images
+    assert caught.value.option == "eq-images"
+    assert problem(THRESHOLD, {"eq-images": 0, "equivalence": ""}).settings.eq_images == 0  # no levels, no images
 
 
 def test_an_override_of_the_wrong_type_says_what_was_expected():
-    with pytest.raises(SygusError) as caught:
+    with pytest.raises(OptionError) as caught:
         problem(THRESHOLD, {"steps": "many"})
-    assert (caught.value.message, caught.value.path) == ("option 'steps' expects int, got 'many'", "sycam.steps")
+    assert (caught.value.message, caught.value.option) == ("option 'steps' expects int, got 'many'", "steps")
     with pytest.raises(SygusError) as caught:
         problem(THRESHOLD, {"tiers": "60 10"})
     assert caught.value.message == "option 'tiers': tier sizes must be positive and ascending (smallest first), " \

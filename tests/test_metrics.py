@@ -7,11 +7,20 @@ import math
 
 import pytest
 import torch
+from sycam_sygus.backends.torch_cam.blur import (
+    blur,
+    blur_sigma,
+    gaussian_kernel,
+    reflect_indices,
+)
+from sycam_sygus.backends.torch_cam.cam import cam_maps
+from sycam_sygus.backends.torch_cam.metrics import (
+    MetricError,
+    MetricEvaluator,
+    worst_value,
+)
 
-from backends.blur import blur, blur_sigma, gaussian_kernel, reflect_indices
-from backends.cam import cam_maps
-from backends.metrics import MetricError, MetricEvaluator, worst_value
-from sycam_sygus.logic import METRICS
+from sycam_sygus.core.logic import METRICS
 
 # A 4×6 image (non-square) of 2×3 cells of 2×2 pixels; cell k (row-major) has value (k+1)/10.
 CELLS = torch.tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
@@ -40,7 +49,7 @@ def mean_pixel(pixels):
 
 @pytest.fixture
 def black_substrate(monkeypatch):
-    monkeypatch.setattr("backends.metrics.blur", torch.zeros_like)
+    monkeypatch.setattr("sycam_sygus.backends.torch_cam.metrics.evaluator.blur", torch.zeros_like)
 
 
 def evaluator(probability=mean_pixel, pixels=IMAGE, masks=None, steps=3, batch_size=64):

@@ -7,11 +7,21 @@ import pytest
 import torch
 import torchvision
 from PIL import Image
+from sycam_sygus.backends.torch_cam.data import (
+    load_images,
+    read_image_folder,
+    seeded_order,
+)
+from sycam_sygus.backends.torch_cam.models import (
+    Classifier,
+    default_layer,
+    derive_tail,
+    find_layer,
+    load_model,
+)
 from torch import nn
 
-from backends.data import load_images, read_image_folder, seeded_order
-from backends.models import Classifier, default_layer, derive_tail, find_layer, load_model
-from sycam_sygus.errors import SygusError
+from sycam_sygus.core.errors import SygusError
 
 
 def light_model(name: str) -> nn.Module:

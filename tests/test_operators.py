@@ -5,9 +5,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sycam_sygus.backends.torch_cam.operators import OPERATORS, OperatorError, apply
 
-from backends.operators import OPERATORS, OperatorError, apply
-from sycam_sygus import logic
+from sycam_sygus.core import logic
 
 X = torch.tensor([[1.0, -2.0, 3.0], [0.0, 4.0, -1.0]])
 Y = torch.tensor([[2.0, 0.0, -1.0], [0.0, 2.0, 1.0]])

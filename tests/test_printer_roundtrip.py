@@ -5,16 +5,45 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sycam_sygus.ast import (
-    AnyConstant, AnyVariable, Annotated, App, Attribute, ChcConstraint, CheckSynth, Constraint,
-    Constructor, DeclareDatatypes, DeclareOracleFun, DeclareSort, DeclareVar, DeclareWeight,
-    DefineFun, DefineSort, Grammar, GroupedRules, Identifier, InvConstraint, Let, Literal,
-    OptimizeSynth, OracleConstraint, Quantified, Script, SetFeature, SetInfo, SetLogic, SetOption,
-    SExpr, Sort, SynthFun,
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.core.text import sort_text
+from sycam_sygus.frontend.ast import (
+    Annotated,
+    AnyConstant,
+    AnyVariable,
+    App,
+    Attribute,
+    ChcConstraint,
+    CheckSynth,
+    Constraint,
+    Constructor,
+    DeclareDatatypes,
+    DeclareOracleFun,
+    DeclareSort,
+    DeclareVar,
+    DeclareWeight,
+    DefineFun,
+    DefineSort,
+    Grammar,
+    GroupedRules,
+    Identifier,
+    InvConstraint,
+    Let,
+    Literal,
+    OptimizeSynth,
+    OracleConstraint,
+    Quantified,
+    Script,
+    SetFeature,
+    SetInfo,
+    SetLogic,
+    SetOption,
+    SExpr,
+    Sort,
+    SynthFun,
 )
-from sycam_sygus.errors import SygusError
-from sycam_sygus.parser import V1_STRING_NAMES, parse_term, parse_text
-from sycam_sygus.printer import print_script, print_sort, print_term
+from sycam_sygus.frontend.parser import V1_STRING_NAMES, parse_term, parse_text
+from sycam_sygus.frontend.printer import print_script, print_term
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SYMBOL_CHARS = string.ascii_letters + string.digits + "~!@$%^&*_-+=<>.?/"
@@ -172,9 +201,9 @@ def test_nullary_applications_print_as_valid_terms():
 
 
 def test_sorts_print_in_standard_form():
-    assert print_sort(Sort("BitVec", (32,))) == "(_ BitVec 32)"
-    assert print_sort(Sort("->", (), (Sort("Real"), Sort("Real")))) == "(-> Real Real)"
-    assert print_sort(Sort("Array", (), (Sort("Int"), Sort("BitVec", (8,))))) == "(Array Int (_ BitVec 8))"
+    assert sort_text(Sort("BitVec", (32,))) == "(_ BitVec 32)"
+    assert sort_text(Sort("->", (), (Sort("Real"), Sort("Real")))) == "(-> Real Real)"
+    assert sort_text(Sort("Array", (), (Sort("Int"), Sort("BitVec", (8,))))) == "(Array Int (_ BitVec 8))"
 
 
 def test_attributes_and_s_expressions_print_as_written():
@@ -195,7 +224,7 @@ def test_terms_round_trip(term):
 @SETTINGS
 @given(sorts)
 def test_sorts_round_trip(sort):
-    (declaration,) = parse_text(f"(declare-var x {print_sort(sort)})").commands
+    (declaration,) = parse_text(f"(declare-var x {sort_text(sort)})").commands
     assert declaration.sort == sort
 
 

@@ -13,14 +13,15 @@ import stat
 
 import numpy as np
 import pytest
-
 from fake_backend import FakeBackend
-from sycam_sygus.cli import run_search
+
+from sycam_sygus.app.cli import run_search
+from sycam_sygus.app.report import Recorder, acceptance, markdown
+from sycam_sygus.app.runlog import ScoredCandidate, read_log
+from sycam_sygus.core.settings import Settings
+from sycam_sygus.engine.observer import TierRef
 from sycam_sygus.ir import INT, REAL, app, hole, var
-from sycam_sygus.options import OPTIONS
-from sycam_sygus.problem import Goal, Grammar, Problem, SynthFun
-from sycam_sygus.report import Recorder, acceptance, markdown
-from sycam_sygus.runlog import ScoredCandidate, read_log
+from sycam_sygus.ir.problem import Goal, Grammar, Problem, SynthFun
 
 TERMINALS = ("grads", "gradcampp", "cic", "abl")
 # Two channels, four images; the truth points at channel 0 on every image.
@@ -50,9 +51,9 @@ def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4), terminals
         {"W": (t, app("*", [t, t], REAL)), "T": tuple(var(n) for n in terminals)},
     )
     params = tuple((n, REAL) for n in terminals) + ((("class", INT),) if by_class else ())
-    synth = SynthFun("weights", params, REAL, grammar)
-    options = {name: option.default for name, option in OPTIONS.items()}
-    options.update({"images": 4, "tiers": list(tiers), "eq-images": 2, "time-limit": 60.0, "max-size": 3})
+    synth = SynthFun("weights", params, REAL, grammar, "class" if by_class else None)
+    options = Settings.resolve(flags={"images": 4, "tiers": list(tiers), "eq-images": 2, "time-limit": 60.0,
+                                      "max-size": 3})
     goal = Goal("deletion", True, mode, baseline="gradcam" if mode == "threshold" else None)
     path.write_text("; a hand-built problem (the report reads only its path)\n")
     return Problem(str(path), "SYCAM", options, synth, (goal,), {"gradcam": var("grads")})
@@ -197,8 +198,8 @@ def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
 
 
 def test_the_reports_rows_are_the_classic_methods_of_baselines_sl(run):
-    from sycam_sygus.baselines import classic_methods
-    from sycam_sygus.irprint import to_sygus
+    from sycam_sygus.app.baselines import classic_methods
+    from sycam_sygus.ir import to_sygus
 
     _, _, report, _ = run
     rows = [(row["method"], row["expression"]) for row in report["comparison"]["rows"]][:-1]
@@ -207,8 +208,8 @@ def test_the_reports_rows_are_the_classic_methods_of_baselines_sl(run):
 
 def test_the_report_scores_whatever_baselines_sl_defines(tmp_path, monkeypatch):
     """A compound method in the definitions file gets its own row, scored by hand values."""
-    import sycam_sygus.report as report_module
-    from sycam_sygus.baselines import classic_methods
+    import sycam_sygus.app.report as report_module
+    from sycam_sygus.app.baselines import classic_methods
 
     definitions = tmp_path / "baselines.sl"
     definitions.write_text(
@@ -234,7 +235,7 @@ def test_two_objectives_print_two_values_in_goal_order(tmp_path, capsys):
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_report_files_follow_the_umask_like_ordinary_files(tmp_path, umask):
-    from sycam_sygus.report import write_atomically
+    from sycam_sygus.app.report import write_atomically
 
     previous = os.umask(umask)
     try:
@@ -271,7 +272,7 @@ GRADIENT_ONLY = ("grads", "gradcampp", "xgrads")
 
 
 def compare(channels, mode, tmp_path, terminals=GRADIENT_ONLY):
-    from sycam_sygus.report import compare_methods
+    from sycam_sygus.app.report import compare_methods
 
     backend, lines = wide_backend(channels), []
     problem = make_problem(tmp_path / "p.sl", terminals=terminals)
@@ -280,7 +281,7 @@ def compare(channels, mode, tmp_path, terminals=GRADIENT_ONLY):
 
 
 def test_auto_scores_per_channel_methods_up_to_the_limit_of_forwards(tmp_path):
-    from sycam_sygus.report import AUTO_COMPARE_FORWARDS
+    from sycam_sygus.app.report import AUTO_COMPARE_FORWARDS
 
     channels = AUTO_COMPARE_FORWARDS // 4  # 4 images x K channels: exactly the limit
     rows, lines, backend = compare(channels, "auto", tmp_path)
@@ -292,7 +293,7 @@ def test_auto_scores_per_channel_methods_up_to_the_limit_of_forwards(tmp_path):
 
 
 def test_auto_leaves_out_an_expensive_per_channel_method_with_its_cost(tmp_path):
-    from sycam_sygus.report import AUTO_COMPARE_FORWARDS
+    from sycam_sygus.app.report import AUTO_COMPARE_FORWARDS
 
     channels = AUTO_COMPARE_FORWARDS // 4 + 1  # 4 more forwards than the limit
     rows, lines, backend = compare(channels, "auto", tmp_path)
@@ -312,7 +313,7 @@ def test_auto_scores_a_method_whose_terminals_the_search_computed_whatever_they_
     channels = 3000  # 12,000 forwards if computed now
     rows, lines, backend = compare(channels, "auto", tmp_path)
     backend.terminal("cic", range(4))  # as a search over a grammar with cic would have
-    from sycam_sygus.report import compare_methods
+    from sycam_sygus.app.report import compare_methods
 
     rows = {r.method: r for r in compare_methods(make_problem(tmp_path / "p.sl"), backend, None, range(4),
                                                  "auto", lines.append)}
@@ -359,9 +360,9 @@ def test_compare_none_without_an_answer_writes_the_report_without_a_figure(tmp_p
 
 
 def test_the_torch_backends_terminal_cost_on_the_built_in_model(tmp_path):
-    from backends.torch_backend import open_backend
+    from sycam_sygus.backends.torch_cam.backend import open_backend
 
-    backend = open_backend({"images": 3, "cache": str(tmp_path)})
+    backend = open_backend(Settings.resolve(flags={"images": 3, "cache": str(tmp_path)}))
     channels = backend.channels()  # probes image 0: its activations and gradient terminals are known
     assert backend.terminal_cost("grads", [0, 1, 2]) == 2 and backend.terminal_cost("class", [0, 1, 2]) == 0
     predicted = backend.terminal_cost("cic", [0, 1, 2])
@@ -371,7 +372,7 @@ def test_the_torch_backends_terminal_cost_on_the_built_in_model(tmp_path):
     assert abs((backend.forwards - before) - predicted) <= 0.05 * predicted  # an estimate, close to the count
     assert backend.terminal_cost("cic", [0, 1, 2]) == 0 and backend.terminal_cost("grads", [1, 2]) == 0
     # a second backend on the same disk cache has cic already; abl still costs K passes per image
-    again = open_backend({"images": 3, "cache": str(tmp_path)})
+    again = open_backend(Settings.resolve(flags={"images": 3, "cache": str(tmp_path)}))
     assert again.terminal_cost("cic", [0, 1, 2]) == 0
     assert again.terminal_cost("abl", [0, 1, 2]) == 3 * channels
 
@@ -379,9 +380,9 @@ def test_the_torch_backends_terminal_cost_on_the_built_in_model(tmp_path):
 def test_a_resumed_run_counts_only_its_own_candidate_evaluations():
     recorder = Recorder([ScoredCandidate("abl", 0, (0, 1), (0.0, 0.0), False)])  # from the earlier run
     recorder.on_start({"baselines": {"gradcam": "grads"}})
-    recorder.on_scored(var("grads"), 0, [0, 1], [0.5, 0.5], True)  # the baseline
-    recorder.on_scored(var("abl"), 0, [0, 1], [0.0, 0.0], False)  # replayed: already logged
-    recorder.on_scored(var("cic"), -1, [0], [0.9], True)  # the equivalence subset, not a tier
-    recorder.on_scored(var("cic"), 0, [0, 1], [0.9, 0.8], True)
-    recorder.on_scored(var("cic"), 1001, [2, 3], [0.9, 0.8], True)  # class 1's tier 1
+    recorder.on_scored(var("grads"), TierRef(0, 0), [0, 1], [0.5, 0.5], True)  # the baseline
+    recorder.on_scored(var("abl"), TierRef(0, 0), [0, 1], [0.0, 0.0], False)  # replayed: already logged
+    recorder.on_scored(var("cic"), TierRef(0, -1), [0], [0.9], True)  # the equivalence subset, not a tier
+    recorder.on_scored(var("cic"), TierRef(0, 0), [0, 1], [0.9, 0.8], True)
+    recorder.on_scored(var("cic"), TierRef(1, 1), [2, 3], [0.9, 0.8], True)  # class 1's tier 1
     assert len(recorder.scored) == 5 and recorder.candidate_evaluations() == 2

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from sycam_sygus.runlog import CandidateLog, RunlogError, read_log
+from sycam_sygus.app.runlog import CandidateLog, RunlogError, read_log
 
 SETTINGS = {"problem": "/p.sl", "goals": ["g"], "sycam.seed": 0, "sycam.tiers": [2, 4]}
 
@@ -84,18 +84,19 @@ def test_without_resume_a_fresh_log_starts_and_the_old_one_is_kept(tmp_path):
 
 
 def test_known_scores_feed_the_solver_and_are_not_logged_again(tmp_path):
+    from sycam_sygus.app.runlog import known_scores
+    from sycam_sygus.engine.observer import TierRef
     from sycam_sygus.ir import REAL, app, var
-    from sycam_sygus.runlog import known_scores
 
     path = tmp_path / "candidates.jsonl"
     write_two(path)
     log = CandidateLog(path, SETTINGS, resume=True)
     known = known_scores(log.previous)
-    assert known[("grads", 0)] == (0.25, 0.5)
-    assert set(known) == {("grads", 0), ("(* grads abl)", 1)}
+    assert known[("grads", TierRef(0, 0))] == (0.25, 0.5)
+    assert set(known) == {("grads", TierRef(0, 0)), ("(* grads abl)", TierRef(0, 1))}
     product = app("*", [var("grads"), var("abl")], REAL)
-    log.on_scored(product, 1, [0, 1, 2, 3], [0.1, 0.2, 0.3, 0.4], False)  # replayed: skipped
-    log.on_scored(product, 0, [0, 1], [0.7, 0.6], True)  # new tier: logged
+    log.on_scored(product, TierRef(0, 1), [0, 1, 2, 3], [0.1, 0.2, 0.3, 0.4], False)  # replayed: skipped
+    log.on_scored(product, TierRef(0, 0), [0, 1], [0.7, 0.6], True)  # new tier: logged
     log.close()
     _, records = read_log(path)
     assert [(r.term, r.tier) for r in records] == [("grads", 0), ("(* grads abl)", 1), ("(* grads abl)", 0)]

@@ -3,12 +3,14 @@ import threading
 
 import numpy as np
 import pytest
-from fake_backend import FakeBackend, make_problem
+from fake_backend import FakeBackend
+from problems import make_problem
 
-from sycam_sygus.errors import SygusError
-from sycam_sygus.ir import REAL, app, hole, var
-from sycam_sygus.irprint import to_sygus
-from sycam_sygus.solver import Observer, solve
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.core.settings import Settings
+from sycam_sygus.engine.observer import Observer
+from sycam_sygus.engine.search import solve
+from sycam_sygus.ir import REAL, app, hole, to_sygus, var
 
 W, T = hole("W", REAL), hole("T", REAL)
 
@@ -98,8 +100,8 @@ def test_threshold_mode_answers_the_first_candidate_that_passes_every_tier():
     decided = [(t, s) for t, s, _ in recorder.stages if s in ("passed", "rejected")]
     assert decided[-1] == (to_sygus(result.raw_answer), "passed")
     assert all(s == "rejected" for _, s in decided[:-1])
-    reference = {tier: np.array(scores) for t, tier, _, scores, _ in recorder.scored if t == "grads"}
-    answer_scores = [np.array(s) for t, tier, _, s, _ in recorder.scored if t == decided[-1][0]]
+    reference = {tier: np.array(scores) for t, (_, tier), _, scores, _ in recorder.scored if t == "grads"}
+    answer_scores = [np.array(s) for t, _, _, s, _ in recorder.scored if t == decided[-1][0]]
     for tier, scores in enumerate(answer_scores):
         assert 2 * np.sum(scores >= reference[tier]) >= len(scores)
         assert scores.mean() > reference[tier].mean()
@@ -107,13 +109,13 @@ def test_threshold_mode_answers_the_first_candidate_that_passes_every_tier():
 
 def test_early_rejection_scores_only_the_first_tier_and_counts_forwards_exactly():
     result, recorder = solve_published_threshold()
-    rejected_at_first = {t for t, tier, _, _, ok in recorder.scored if tier == 0 and not ok}
+    rejected_at_first = {t for t, tier, _, _, ok in recorder.scored if tier == (0, 0) and not ok}
     assert rejected_at_first
-    assert not any(t in rejected_at_first and tier == 1 for t, tier, _, _, _ in recorder.scored)
+    assert not any(t in rejected_at_first and tier == (0, 1) for t, tier, _, _, _ in recorder.scored)
     # grads and (relu grads) map like the baseline: they could only tie it, so they are not scored
     assert {("grads", "shared-map"), ("(relu grads)", "shared-map")} <= {(t, s) for t, s, _ in recorder.stages}
     # baseline: 6 + 18 new images; each candidate: 6, plus 18 more if it passes tier 0
-    passed_first = sum(1 for t, tier, _, _, ok in recorder.scored if tier == 0 and ok and t != "grads")
+    passed_first = sum(1 for t, tier, _, _, ok in recorder.scored if tier == (0, 0) and ok and t != "grads")
     assert result.forwards == 24 + 6 * result.counts["scored"] + 18 * passed_first
 
 
@@ -271,10 +273,10 @@ def test_same_seed_same_run_and_bad_goals_are_sygus_errors():
     with pytest.raises(SygusError, match="unknown baseline 'gradcan'"):
         solve(make_problem(productions, mode="threshold", baseline="gradcan", baselines={"gradcam": var("grads")}),
               backend)
-    with pytest.raises(SygusError, match="equivalence"):
-        solve(make_problem(productions, equivalence="value mapp"), backend)
+    with pytest.raises(SygusError, match="equivalence"):  # refused when the settings are resolved
+        Settings.resolve(flags={"equivalence": "value mapp"})
     with pytest.raises(SygusError, match="at least one image"):
-        solve(make_problem(productions, eq_images=0), backend)
+        Settings.resolve(flags={"eq-images": 0})
     no_levels = solve(make_problem(productions, params=("grads", "cic", "abl"), tiers=[24], max_size=3,
                                    eq_images=0, equivalence=""), published_setup()[0])
     assert no_levels.counts["scored"] == no_levels.counts["enumerated"] > 0
@@ -289,8 +291,8 @@ def test_a_spent_time_budget_is_fail_before_any_candidate():
 def test_the_time_limit_also_bounds_the_baselines(monkeypatch):
     import io
 
-    import sycam_sygus.solver as solver_module
-    from sycam_sygus.progress import Progress
+    import sycam_sygus.engine.search as solver_module
+    from sycam_sygus.app.progress import Progress
 
     backend, productions = published_setup()
     baselines = {"gradcam": var("grads"), "ablation": var("abl")}

@@ -13,12 +13,18 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sycam_sygus.ir import BOOL, INT, REAL, app, const, var
-from sycam_sygus.irprint import to_sygus
-from sycam_sygus.lower import lower_term
-from sycam_sygus.parser import parse_term, parse_text
-from sycam_sygus.symbolic import (
-    ProtectedDiv, Relu, canonical, canonical_key, from_sympy, simplify, to_sympy)
+from sycam_sygus.frontend.lower import lower_term
+from sycam_sygus.frontend.parser import parse_term, parse_text
+from sycam_sygus.ir import BOOL, INT, REAL, app, const, to_sygus, var
+from sycam_sygus.ir.symbolic import (
+    ProtectedDiv,
+    Relu,
+    canonical,
+    canonical_key,
+    from_sympy,
+    simplify,
+    to_sympy,
+)
 
 TERMINALS = ("grads", "cic", "abl")
 SCOPE = {name: var(name) for name in TERMINALS} | {"class": var("class", INT)}

@@ -3,14 +3,14 @@ pytorch-grad-cam's Grad-CAM, Grad-CAM++, XGrad-CAM and Ablation-CAM on random-we
 import pytest
 import torch
 import torch.nn.functional as F
+from sycam_sygus.backends.torch_cam.backend import TorchBackend
+from sycam_sygus.backends.torch_cam.data import ImageSet
+from sycam_sygus.backends.torch_cam.models import Classifier, find_layer
+from tiny_models import GapNet
 from torch import nn
 
-from backends.data import ImageSet
-from backends.models import Classifier, find_layer
-from backends.torch_backend import TorchBackend
 from sycam_sygus import explain
-from sycam_sygus.errors import SygusError
-from tiny_models import GapNet
+from sycam_sygus.core.errors import SygusError
 
 
 class SmallVgg(nn.Module):

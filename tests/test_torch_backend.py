@@ -1,16 +1,17 @@
-"""TorchBackend against backends.protocol.Backend: options, targets, values, keys, scores, maps."""
+"""TorchBackend against the engine's port (sycam_sygus.engine.port.ReportBackend): options, targets, values, keys, scores, maps."""
 import inspect
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-from backends.metrics import MetricError, MetricEvaluator
-from backends.protocol import Backend
-from backends.torch_backend import TorchBackend, open_backend
-from sycam_sygus.errors import SygusError
+from sycam_sygus.backends.torch_cam.backend import TorchBackend, open_backend
+from sycam_sygus.backends.torch_cam.metrics import MetricError, MetricEvaluator
 from tiny_models import GapNet
+
+from sycam_sygus.core.errors import SygusError
+from sycam_sygus.core.settings import Settings
+from sycam_sygus.engine.port import ReportBackend
 
 
 def gap_model():
@@ -36,12 +37,12 @@ def folder(tmp_path):
 
 
 def options(folder, **extra):
-    return {"model": "test_torch_backend:gap_model", "data": str(folder / "data"), "device": "cpu",
-            "cache": str(folder / "cache"), "images": 0, **extra}
+    return Settings.resolve(flags={"model": "test_torch_backend:gap_model", "data": str(folder / "data"),
+                                   "device": "cpu", "cache": str(folder / "cache"), "images": 0, **extra})
 
 
 def test_every_protocol_method_is_implemented_with_its_parameters():
-    for name, member in inspect.getmembers(Backend, inspect.isfunction):
+    for name, member in inspect.getmembers(ReportBackend, inspect.isfunction):
         if name.startswith("_"):
             continue
         ours = getattr(TorchBackend, name)
@@ -88,8 +89,8 @@ def test_label_target_needs_labels(tmp_path):
     (tmp_path / "flat").mkdir()
     Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(tmp_path / "flat" / "x.png")
     with pytest.raises(SygusError, match="needs labelled images"):
-        open_backend({"model": "test_torch_backend:gap_model", "data": str(tmp_path / "flat"),
-                      "target": "label", "cache": str(tmp_path / "c")})
+        open_backend(Settings.resolve(flags={"model": "test_torch_backend:gap_model", "data": str(tmp_path / "flat"),
+                                             "target": "label", "cache": str(tmp_path / "c")}))
 
 
 def test_constants_apply_and_class(folder):
@@ -161,7 +162,7 @@ def test_mask_metric_without_masks_is_an_error(folder):
 
 
 def test_builtin_cluttered_mnist_defaults(tmp_path):
-    backend = open_backend({"images": 2, "cache": str(tmp_path), "device": "cpu"})
+    backend = open_backend(Settings.resolve(flags={"images": 2, "cache": str(tmp_path), "device": "cpu"}))
     assert backend.describe()["model"] == "builtin:cluttered-mnist" and backend.images() == 2
     values = backend.terminal("abl", [0, 1])
     assert backend.classifier.has_tail and backend.classifier.tail_forwards >= 2 * values.shape[1]

@@ -1,0 +1,136 @@
+"""Images (and optional masks) as pixel tensors in [0, 1], resized to the model's input size.
+
+Sources: `builtin:*` (torch_cam.builtin) or an image folder, either with class sub-folders
+(sorted names give labels 0, 1, ...) or flat (labels -1). A mask folder holds files with the
+images' relative names; non-zero mask pixels are inside the object.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ...core.errors import OptionError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+@dataclass
+class ImageSet:
+    pixels: Tensor  # [N, 3, H, W] float32 in [0, 1]
+    labels: Tensor  # [N] long; -1 where unknown
+    masks: Tensor | None  # [N, H, W] bool, or None
+    names: list[str]
+    sizes: list[tuple[int, int]]  # each image's original (width, height), to check its mask
+
+    def subset(self, order: Tensor) -> "ImageSet":
+        """The images at `order` (a LongTensor of indices), in that order."""
+        return ImageSet(self.pixels[order], self.labels[order],
+                        None if self.masks is None else self.masks[order],
+                        [self.names[i] for i in order.tolist()], [self.sizes[i] for i in order.tolist()])
+
+
+
+def load_images(data: str, masks: str, size: tuple[int, int], count: int, seed: int) -> ImageSet:
+    """The `data`/`masks` options as an ImageSet: a seeded subset of `count` images (all if fewer),
+    less those whose mask is empty."""
+    if data.startswith("builtin:"):
+        from . import builtin
+
+        pixels, labels, builtin_masks, names = builtin.load_data(data)
+        height, width = pixels.shape[-2:]
+        images = ImageSet(pixels.float(), labels.long(), builtin_masks, list(names), [(width, height)] * len(names))
+        images = images.subset(seeded_order(len(images.names), count, seed))
+        if masks:
+            images.masks = read_masks(Path(masks), images, (height, width))
+    else:
+        images = read_image_folder(Path(data), size, count, seed)
+        if masks:
+            images.masks = read_masks(Path(masks), images, size)
+    if images.masks is not None:
+        usable = images.masks.flatten(1).any(dim=1)
+        if not usable.all():
+            # A metric over an empty mask is undefined; a NaN there would poison every tier mean.
+            warnings.warn(f"{int((~usable).sum())} image(s) have an empty mask and are left out",
+                          stacklevel=2)
+            images = images.subset(usable.nonzero().squeeze(1))
+    return images
+
+
+def seeded_order(total: int, count: int, seed: int) -> Tensor:
+    """A fixed pseudo-random order of `min(count, total)` of `total` indices (count <= 0: all)."""
+    generator = torch.Generator().manual_seed(int(seed))
+    order = torch.randperm(total, generator=generator)
+    return order[:count] if 0 < count < total else order
+
+
+def read_image_folder(folder: Path, size: tuple[int, int], count: int = 0, seed: int = 0) -> ImageSet:
+    """A seeded subset of the images under `folder` (class sub-folders -> labels), resized to (H, W)."""
+    if not folder.is_dir():
+        raise OptionError("data", f"data folder '{folder}' does not exist",
+                         hint="give an image folder or 'builtin:cluttered-mnist'")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise OptionError("data", f"no images in '{folder}'",
+                         hint=f"image files end in one of {', '.join(IMAGE_SUFFIXES)}")
+    names = [p.relative_to(folder).as_posix() for p in files]
+    classes = sorted({n.split("/")[0] for n in names if "/" in n})
+    labels = [classes.index(n.split("/")[0]) if "/" in n else -1 for n in names]
+    chosen = seeded_order(len(files), count, seed).tolist()
+    files, names, labels = [files[i] for i in chosen], [names[i] for i in chosen], [labels[i] for i in chosen]
+    opened = [_open(p, "data") for p in files]
+    pixels = torch.stack([_to_pixels(image, size) for image in opened])
+    return ImageSet(pixels, torch.tensor(labels, dtype=torch.long), None, names, [i.size for i in opened])
+
+
+def _open(path: Path, option: str):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(path)
+        image.load()
+        return image
+    except (OSError, UnidentifiedImageError) as error:
+        raise OptionError(option, f"cannot read image '{path}': {error}",
+                         hint="check that the file exists and is a readable image") from None
+
+
+def _to_pixels(image, size: tuple[int, int]) -> Tensor:
+    from PIL import Image
+
+    image = image.convert("RGB").resize((size[1], size[0]), Image.BILINEAR)
+    return torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
+
+
+def read_masks(folder: Path, images: ImageSet, size: tuple[int, int]) -> Tensor:
+    """The mask of each named image (same relative name, any image suffix), resized to `size`.
+
+    A mask must have its image's original size (mismatches are errors, not silent resizes).
+    """
+    from PIL import Image
+
+    masks = []
+    if not folder.is_dir():
+        raise OptionError("masks", f"mask folder '{folder}' does not exist",
+                         hint="give a folder of masks with the images' relative names, or leave it empty")
+    for name, image_size in zip(images.names, images.sizes):
+        stem = Path(name).with_suffix("")
+        candidates = [folder / name] + [folder / f"{stem}{s}" for s in IMAGE_SUFFIXES]
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            raise OptionError("masks", f"no mask for image '{name}' in '{folder}'",
+                             hint="a mask file has the same relative name as its image")
+        mask = _open(path, "masks")
+        if image_size != mask.size:
+            raise OptionError(
+                "masks", f"mask '{path}' is {mask.size[0]}x{mask.size[1]} but its image is "
+                f"{image_size[0]}x{image_size[1]}",
+                hint="masks must have the same width and height as their images")
+        inside = np.asarray(mask.convert("L")) > 0
+        resized = Image.fromarray(inside.astype(np.uint8) * 255).resize((size[1], size[0]), Image.NEAREST)
+        masks.append(torch.from_numpy(np.asarray(resized) > 0))
+    return torch.stack(masks)

@@ -1,0 +1,368 @@
+"""`sycam-solve`: read a problem, search, print the answer on stdout, write the report.
+
+stdout carries only the answer (the SyGuS competition convention). Errors in the input are
+`FILE:LINE:COL: error: ...` with the source line and a caret on stderr and exit status 2.
+Ctrl-C asks the solver to stop and answer with the best so far; a second Ctrl-C quits at once.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from ..core.errors import OptionError, SygusError
+from ..core.logic import METRICS
+from ..core.options import OPTIONS, checked_value
+from ..core.sorts import NOWHERE
+from ..engine.observer import Fanout
+from ..engine.port import ReportBackend
+from ..engine.scorer import evaluate
+from ..engine.search import SolveResult, solve
+from ..frontend.lower import problem_from_script
+from ..frontend.parser import parse_file
+from ..frontend.printer import print_script
+from ..ir import Problem, Term
+from .answer import format_answer
+from .baselines import classic_methods
+from .progress import Progress
+from .report import (
+    ANSWER_ROW,
+    AUTO_COMPARE_FORWARDS,
+    COMPARE_MODES,
+    Recorder,
+    build_report,
+    compare_methods,
+    comparison_images,
+    write_report,
+)
+from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+FIGURE_IMAGES = 4
+
+FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
+
+
+def _flag_type(name: str, kind: type):
+    """An argparse type for option `name`'s flag: converted by kind, then checked as the file's value is."""
+    def convert(text: str):
+        try:
+            value = kind(text) if kind in (int, float) else text
+        except ValueError:
+            what = "whole number" if kind is int else "number"
+            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}") from None
+        try:
+            return checked_value(OPTIONS[name], value)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return convert
+
+
+def _dest(name: str) -> str:
+    """The argparse destination of option `name`'s flag."""
+    return name.replace("-", "_")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; flag help repeats the option table of sycam_sygus/options.py."""
+    parser = argparse.ArgumentParser(
+        prog="sycam-solve",
+        description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
+    )
+    parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
+    parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
+    for name, option in OPTIONS.items():
+        parser.add_argument(f"--{name}", dest=_dest(name), type=_flag_type(name, option.kind),
+                            metavar=FLAG_METAVARS.get(option.kind, name.upper()),
+                            help=f"{option.help} (overrides :sycam.{name})")
+    parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
+    parser.add_argument("--compare", choices=COMPARE_MODES, default="auto",
+                        help="which classic methods the report scores: auto = those cached or cheap (Score-CAM, "
+                             f"Ablation-CAM only up to {AUTO_COMPARE_FORWARDS:,} model forwards each), all, none")
+    parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `sycam-solve` with `argv` (default: the process arguments); returns the exit status."""
+    started = time.monotonic()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.resume and not args.report:
+            parser.error("--resume needs --report DIR (the folder whose candidates.jsonl to reuse)")
+    except SystemExit as exit_:  # argparse already printed usage and the reason on stderr
+        return int(exit_.code or 0)
+    try:
+        source = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        print(f"{args.file}: error: cannot read the problem file ({getattr(err, 'strerror', None) or err})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            if args.parse_only:
+                return _print_parsed(args)
+            return _solve(args, started)
+    except (SygusError, RunlogError) as err:
+        print(_render(err, args.file, source, set(option_overrides(args))), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("sycam-solve: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings from the backend (data, cache, model) as one `sycam: warning:` line, not Python's source dump."""
+    print(f"sycam: warning: {message}", file=sys.stderr)
+
+
+def _print_parsed(args: argparse.Namespace) -> int:
+    script = parse_file(args.file, strict=args.strict)
+    _print_warnings(script.warnings, args.file)
+    sys.stdout.write(print_script(script))
+    return EXIT_OK
+
+
+def _solve(args: argparse.Namespace, started: float) -> int:
+    overrides = option_overrides(args)
+    script = parse_file(args.file, strict=args.strict)
+    try:
+        problem = problem_from_script(script, overrides)
+    except OptionError as err:  # a flag's value, or one that spans several options: placed where it was set
+        raise _placed(err, args.file, _set_option_positions(script), set(overrides)) from None
+    _print_warnings(problem.warnings, args.file)
+    try:
+        backend = open_backend(problem)
+    except OptionError as err:
+        raise _placed(err, args.file, problem.option_positions, set(overrides)) from None
+    _check_masks(problem, backend)
+    from ..backends.torch_cam.metrics import (
+        MetricError,  # the backend's own errors about unusable input
+    )
+    from ..backends.torch_cam.operators import OperatorError
+
+    try:
+        return run_search(problem, backend, overrides, Path(args.report) if args.report else None,
+                          resume=args.resume, quiet=args.quiet, spent=time.monotonic() - started,
+                          compare=args.compare)
+    except (MetricError, OperatorError) as err:
+        print(f"{args.file}: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _check_masks(problem: Problem, backend: ReportBackend) -> None:
+    """A goal whose metric needs ground-truth masks, on data without them, fails now, not mid-search.
+
+    The backend says so in `describe()["has_masks"]` (else by a `masks` attribute, as TorchBackend
+    has); a backend that says neither is left to refuse the metric itself when scoring.
+    """
+    wanting = [goal.metric for goal in problem.goals if METRICS[goal.metric].needs_masks]
+    if not wanting:
+        return
+    description = backend.describe()
+    has_masks = description["has_masks"] if "has_masks" in description else getattr(backend, "masks", True) is not None
+    if not has_masks:
+        raise _placed(OptionError("masks", f"metric '{wanting[0]}' needs ground-truth masks, and the data has none",
+                                  hint="set :sycam.masks to a mask folder (masks named like the images), "
+                                       "or use a metric without masks such as deletion or insertion"),
+                      problem.path, problem.option_positions, set())
+
+
+def _print_warnings(warnings: Sequence[str], path: str) -> None:
+    """Warnings on stderr as `FILE[:LINE:COL]: warning: ...` (the checker's come located already)."""
+    for warning in warnings:
+        print(warning if ": warning: " in warning else f"{path}: warning: {warning}", file=sys.stderr)
+
+
+def open_backend(problem: Problem) -> ReportBackend:
+    """The torch backend for a problem's settings (imported here: `--parse-only` needs no torch)."""
+    from ..backends.torch_cam.backend import open_backend as open_torch_backend
+
+    return open_torch_backend(problem.settings)
+
+
+def option_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The `:sycam.*` options the flags set (only those given)."""
+    return {name: getattr(args, _dest(name)) for name in OPTIONS if getattr(args, _dest(name)) is not None}
+
+
+def run_search(
+    problem: Problem,
+    backend: ReportBackend,
+    overrides: dict[str, object],
+    report_dir: Path | None,
+    *,
+    resume: bool = False,
+    quiet: bool = False,
+    spent: float = 0.0,
+    compare: str = "auto",
+) -> int:
+    """Search, print the answer on stdout, then write the report; the CLI's core, backend given.
+
+    `spent` seconds (reading the problem, opening the backend) come off `:sycam.time-limit`,
+    which bounds the whole run up to the answer, as a competition's wall-clock limit does.
+    `compare` is the report's `--compare` mode (report.COMPARE_MODES).
+    """
+    seconds = max(problem.settings.time_limit - spent, 0.0)
+    searched = dataclasses.replace(problem, settings=problem.settings.replace(time_limit=seconds))
+    log = None
+    if report_dir is not None:
+        settings = log_settings(problem.path, problem.goals, problem.settings)
+        with _report_folder(problem.path, report_dir):  # an unusable folder fails before the search
+            log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
+    previous = log.previous if log else []
+    recorder = Recorder(previous)
+    progress = Progress(sys.stderr, quiet=quiet, backend=backend, time_limit=seconds)
+    if log and resume:
+        progress.note(f"sycam: resuming with {len(previous)} logged scores from {log.path}")
+    observers = [o for o in (progress, recorder, log) if o is not None]
+    stop = threading.Event()
+    try:
+        with progress, _stop_on_interrupt(stop, progress):
+            result = solve(searched, backend, Fanout(observers), known_scores(previous) if log else None, stop)
+    finally:
+        if log:
+            log.close()
+    _print_warnings(result.warnings, problem.path)  # the search's own (tiers clipped), even when quiet
+    answer = result.answer
+    objectives = objective_values(problem, backend, result, answer, comparison_images(problem, backend, recorder))
+    _emit_answer(format_answer(problem.synth, result.status, answer, objectives))
+    if report_dir is not None:
+        answered = threading.Event()
+        answered.set()  # the answer is out: a Ctrl-C while the report is written quits at once
+        with _stop_on_interrupt(answered, progress), _report_folder(problem.path, report_dir):
+            _write_reports(problem, backend, result, answer, recorder, overrides, report_dir, compare, progress)
+        progress.note(f"sycam: report written to {report_dir}")
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _report_folder(path: str, folder: Path) -> Iterator[None]:
+    """An OSError while writing the `--report` folder is bad input (a file, no permission), not a crash."""
+    try:
+        yield
+    except OSError as err:
+        raise SygusError(f"cannot write the report folder {folder} ({err.strerror or err})", path=path,
+                         hint="give --report a folder you can write (it is created if missing)") from None
+
+
+def _emit_answer(text: str) -> None:
+    """The answer on stdout; a reader that went away (`| head -c 0`) must not cost the report."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error again at exit
+
+
+def objective_values(problem: Problem, backend: ReportBackend, result: SolveResult, answer: Term | None,
+                     images: Sequence[int]) -> list[float] | None:
+    """The `optimize-synth` value tuple (None for constraint problems), means on the last tier.
+
+    The search measured the first goal already; any further objective is scored here.
+    """
+    objectives = [goal for goal in problem.goals if goal.mode == "optimise"]
+    if not objectives or answer is None:
+        return None
+    values, weights = [], None
+    for goal in objectives:
+        if goal is problem.goals[0] and result.objective is not None:
+            values.append(result.objective)
+            continue
+        if weights is None:
+            weights = evaluate(answer, backend, images)
+        values.append(float(np.mean(backend.score([weights], images, goal.metric)[0])))
+    return values
+
+
+def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult, answer: Term | None,
+                   recorder: Recorder, overrides: dict[str, object], folder: Path, compare: str,
+                   progress: Progress) -> None:
+    from .figures import (  # matplotlib only when a report is asked for
+        FIGURE_NAME,
+        draw_heatmaps,
+    )
+
+    images = comparison_images(problem, backend, recorder)
+    forwards_before, began = backend.forwards, time.monotonic()
+    rows = compare_methods(problem, backend, answer, images, compare, progress.note)
+    shown = images[:FIGURE_IMAGES]
+    compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
+    methods = [(m.display_name, evaluate(m.expression, backend, shown)) for m in classic_methods() if m.display_name in compared]
+    if answer is not None:
+        methods.append((ANSWER_ROW, evaluate(answer, backend, shown)))
+    figure = FIGURE_NAME if methods else None  # nothing scored (--compare none, no answer): no figure
+    if figure:
+        draw_heatmaps(folder / figure, backend, methods, shown)
+    settings = {"options": problem.settings.as_options(), "flags": overrides, "compare": compare}
+    report = build_report(problem, backend, result, recorder, rows, images, settings,
+                          backend.forwards - forwards_before, time.monotonic() - began)
+    write_report(folder, report, figure)
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(stop: threading.Event, progress: Progress) -> Iterator[None]:
+    """First Ctrl-C sets `stop` (answer with the best so far); a second one exits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            show_cursor = b"\x1b[?25h" if progress.live_mode else b""  # the live panel hid it
+            os.write(2, show_cursor + b"\nsycam-solve: interrupted again, quitting\n")
+            os._exit(EXIT_INTERRUPTED)
+        stop.set()
+        progress.stopping = True
+        if not progress.live_mode and not progress.quiet:
+            os.write(2, b"sycam-solve: stopping, answering with the best so far (Ctrl-C again to quit)\n")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _render(err: BaseException, path: str, source: str, flagged: set[str] = frozenset()) -> str:
+    """A located error message with the source line and a caret where the error has a place."""
+    if not isinstance(err, SygusError):
+        return f"{path}: error: {err}"
+    if isinstance(err, OptionError) and err.path == "<string>":  # not placed yet (an API-level error)
+        err = _placed(err, path, {}, flagged)
+    same_file = os.path.abspath(err.path) == os.path.abspath(path)
+    return err.render(source if same_file else None)
+
+
+def _set_option_positions(script) -> dict:
+    """Where the script sets each `:sycam.*` option (its last `set-option` wins, as in lowering)."""
+    from ..frontend import ast
+
+    return {command.keyword.removeprefix("sycam."): command.pos for command in script.commands
+            if isinstance(command, ast.SetOption) and command.keyword.startswith("sycam.")}
+
+
+def _placed(err: OptionError, path: str, positions: dict, flagged: set[str]) -> SygusError:
+    """An error about option NAME, placed where that option was set: its flag, its `set-option`, or its default."""
+    name = err.option
+    if name in flagged or name not in positions:
+        where = f"--{name}" if name in flagged else "its default"
+        return SygusError(f"{err.message} (option :sycam.{name}, from {where})", NOWHERE, path, err.hint)
+    return SygusError(f"{err.message} (option :sycam.{name})", positions[name], path, err.hint)
+
+
+if __name__ == "__main__":  # `python -m sycam_sygus.app.cli`, same as `sycam-solve` and `python -m sycam_sygus`
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""The append-only candidate log (`candidates.jsonl` in the report folder) behind `--resume`.
+
+One JSON object per line, flushed as soon as a candidate is scored, so a killed run loses at
+most the line being written. The first line is a header naming the settings the scores depend
+on; a resumed run with different settings would reuse scores that no longer mean the same
+thing, so it is refused. A torn last line (the process died mid-write) is dropped on reading
+and cut off before appending.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Sequence
+
+from ..core.settings import Settings
+from ..engine.observer import Observer, TierRef
+from ..ir import Term, to_sygus
+
+LOG_NAME = "candidates.jsonl"
+FORMAT = 1
+
+# Options that change what a score means. Budget options (time-limit, max-candidates,
+# max-size) and the device do not, so a resumed run may raise the budget.
+SCORE_SETTINGS = (
+    "model", "weights", "layer", "data", "masks", "target", "images", "tiers", "eq-images",
+    "equivalence", "steps", "seed",
+)
+
+
+class RunlogError(Exception):
+    """A candidate log that cannot be resumed (corrupt, or written for other settings)."""
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    """One line of the log: a candidate's per-image scores on one tier."""
+
+    term: str  # SyGuS text of the candidate (ir.to_sygus)
+    tier: int  # the tier as the log and report.json write it: see `tier_code`
+    images: tuple[int, ...]
+    scores: tuple[float, ...]
+    passed: bool
+
+
+SCOPE_STRIDE = 1000  # the file formats' tier number is SCOPE_STRIDE·scope + tier
+
+
+def tier_code(ref: TierRef) -> int:
+    """A tier as the log and report.json write it: one number, 1000·scope + tier (-1: equivalence subset)."""
+    return SCOPE_STRIDE * ref.scope + ref.tier
+
+
+def tier_ref(code: int) -> TierRef:
+    """The inverse of `tier_code`."""
+    scope, tier = divmod(code + 1, SCOPE_STRIDE)
+    return TierRef(scope, tier - 1)
+
+
+def log_settings(problem_path: str, goals: Sequence[object], settings: Settings) -> dict:
+    """The header that identifies what the logged scores were computed for."""
+    header = {"problem": os.path.abspath(problem_path), "goals": [repr(g) for g in goals]}
+    header.update({f"sycam.{key}": settings.value(key) for key in SCORE_SETTINGS})
+    return header
+
+
+def read_log(path: Path) -> tuple[dict | None, list[ScoredCandidate]]:
+    """The header and every complete record of a log; a torn last line is ignored."""
+    header: dict | None = None
+    records: list[ScoredCandidate] = []
+    lines = _complete_lines(path)
+    for number, line in enumerate(lines, start=1):
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise RunlogError(
+                f"{path}:{number}: not a JSON line ({err.msg}); only the last line may be torn. "
+                "hint: delete the log or choose another --report folder"
+            ) from None
+        if entry.get("kind") == "header":
+            header = entry
+        else:
+            records.append(_record(entry, path, number))
+    return header, records
+
+
+def known_scores(records: Sequence[ScoredCandidate]) -> dict[tuple[str, TierRef], tuple[float, ...]]:
+    """The solver's `known_scores`: (candidate text, tier) -> per-image scores."""
+    return {(r.term, tier_ref(r.tier)): r.scores for r in records}
+
+
+class CandidateLog(Observer):
+    """Appends every scored candidate to the log, one flushed line each, never the same twice."""
+
+    def __init__(self, path: Path, settings: dict, resume: bool):
+        self.path = path
+        self.previous: list[ScoredCandidate] = []
+        self._logged: set[tuple[str, int]] = set()
+        if resume and path.exists():
+            header, self.previous = read_log(path)  # RunlogError if corrupt
+            if header is not None:
+                _check_same_settings(header.get("settings", {}), settings, path)
+            self._logged = {(r.term, r.tier) for r in self.previous}
+            _cut_torn_tail(path)
+            self._file: IO[str] = open(path, "a", encoding="utf-8")
+            if header is None:
+                self._write({"kind": "header", "format": FORMAT, "settings": settings})
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and path.stat().st_size:
+                os.replace(path, self.set_aside_path())  # a fresh run never destroys old work
+            self._file = open(path, "w", encoding="utf-8")
+            self._write({"kind": "header", "format": FORMAT, "settings": settings})
+
+    def set_aside_path(self) -> Path:
+        """Where a fresh (non-resumed) run moves an existing log."""
+        return self.path.with_name(self.path.stem + ".previous" + self.path.suffix)
+
+    def on_scored(self, term: Term, tier: TierRef, images: list[int], scores: list[float], passed: bool) -> None:
+        """Solver hook: log the candidate as soon as it is scored."""
+        self.append(to_sygus(term), tier_code(tier), images, scores, passed)
+
+    def append(self, term: str, tier: int, images: Sequence[int], scores: Sequence[float], passed: bool) -> None:
+        """Record one candidate's scores on one tier, durably before returning (once per pair)."""
+        if (term, int(tier)) in self._logged:
+            return
+        self._logged.add((term, int(tier)))
+        self._write({
+            "term": term,
+            "tier": int(tier),
+            "images": [int(i) for i in images],
+            "scores": [_json_number(float(s)) for s in scores],
+            "passed": bool(passed),
+        })
+
+    def close(self) -> None:
+        """Close the file (records are already on disk)."""
+        self._file.close()
+
+    def _write(self, entry: dict) -> None:
+        self._file.write(json.dumps(entry, allow_nan=False) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+
+def _complete_lines(path: Path) -> list[str]:
+    """Non-empty lines that end with a newline (the last one may have been cut mid-write)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    complete = text[: text.rfind("\n") + 1]
+    return [line for line in complete.splitlines() if line.strip()]
+
+
+def _cut_torn_tail(path: Path) -> None:
+    """Drop bytes after the last newline so the next record starts on a line of its own."""
+    data = path.read_bytes()
+    keep = data.rfind(b"\n") + 1
+    if keep != len(data):
+        with open(path, "r+b") as handle:
+            handle.truncate(keep)
+
+
+def _record(entry: dict, path: Path, number: int) -> ScoredCandidate:
+    try:
+        scores = tuple(float(s) for s in entry["scores"])  # float("-inf") reads the text form
+        record = ScoredCandidate(
+            str(entry["term"]), int(entry["tier"]), tuple(int(i) for i in entry["images"]),
+            scores, bool(entry["passed"]),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise RunlogError(f"{path}:{number}: not a candidate record ({err!r})") from None
+    if len(record.images) != len(record.scores):
+        raise RunlogError(f"{path}:{number}: {len(record.images)} images but {len(record.scores)} scores")
+    return record
+
+
+def _check_same_settings(logged: dict, current: dict, path: Path) -> None:
+    current = json.loads(json.dumps(current))  # compare as JSON sees it (tuples become lists)
+    differing = sorted(
+        key for key in set(logged) | set(current) if logged.get(key) != current.get(key)
+    )
+    if differing:
+        raise RunlogError(
+            f"{path}: the log was written for different settings ({', '.join(differing)} differ), "
+            "so its scores cannot be reused. hint: drop --resume or choose another --report folder"
+        )
+
+
+def _json_number(value: float) -> float | str:
+    """JSON has no NaN/inf; a non-finite score (a disqualified candidate) is stored as text."""
+    return value if math.isfinite(value) else str(value)

@@ -1,0 +1,87 @@
+"""The one table of `:sycam.*` options (CAM-THEORY §5): types, defaults, help and checks.
+
+A problem file's `set-option`, a command-line flag and an API override are all checked here by
+`checked_value`; `settings.Settings` resolves them once (defaults, then file, then flags).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # without the "sycam." prefix
+    kind: type  # str, int, float, or list (a string of space-separated ints)
+    default: object
+    help: str
+    low: float | None = None  # numeric options: the smallest value allowed (file and flag alike)
+    low_excluded: bool = False  # the value must be above `low`, not equal to it
+
+
+def out_of_range(option: Option, value: float) -> str:
+    """Why a numeric option's value is too small ("expected a number >= 1, got 0"), or "" when it is fine."""
+    if option.low is None or value > option.low or (value == option.low and not option.low_excluded):
+        return ""
+    return f"expected a number {'>' if option.low_excluded else '>='} {option.low:g}, got {value:g}"
+
+
+EQUIVALENCE_LEVELS = ("value", "map", "metric")
+
+
+def equivalence_levels(text: str) -> frozenset[str]:
+    """The level names in the `equivalence` option ("value map" by default)."""
+    words = frozenset(text.replace(",", " ").split())
+    unknown = words - set(EQUIVALENCE_LEVELS)
+    if unknown:
+        raise ValueError(f"unknown equivalence level(s) {sorted(unknown)}; expected any of {list(EQUIVALENCE_LEVELS)}")
+    return words
+
+
+def tier_sizes(value: str | Sequence[int]) -> list[int]:
+    """The `tiers` option as sizes: positive whole numbers, smallest first; ValueError says what is wrong."""
+    parts = value.split() if isinstance(value, str) else list(value)
+    try:
+        sizes = [int(part) for part in parts]
+    except (TypeError, ValueError):
+        raise ValueError(f'expected space-separated whole numbers like "30 100 300", got {value!r}') from None
+    if not sizes or min(sizes) < 1 or sizes != sorted(sizes):  # a tier only grows: each re-checks its prefix
+        raise ValueError(f"tier sizes must be positive and ascending (smallest first), got {value!r}")
+    return sizes
+
+
+OPTIONS = {
+    o.name: o
+    for o in (
+        Option("model", str, "builtin:cluttered-mnist", "built-in model, torchvision architecture, or package.module:factory"),
+        Option("weights", str, "", "state-dict path; empty = the model's default"),
+        Option("layer", str, "", "dotted module path of the target layer; empty = architecture default"),
+        Option("data", str, "builtin:cluttered-mnist", "built-in data set or an image folder"),
+        Option("masks", str, "", "mask folder with the images' relative names; empty = none or built-in"),
+        Option("target", str, "predicted", "target class: 'predicted' or 'label'"),
+        Option("images", int, 300, "how many images to use (a seeded subset)", low=0),
+        Option("tiers", list, [30, 100, 300], "tier sizes, smallest first"),
+        Option("eq-images", int, 10, "images in the equivalence subset", low=0),
+        Option("equivalence", str, "value map", "equivalence levels in use: any of value, map, metric"),
+        Option("steps", int, 10, "grid deletion/insertion steps P", low=1),
+        Option("time-limit", float, 600.0, "wall-clock budget in seconds", low=0, low_excluded=True),
+        Option("max-size", int, 7, "largest term size to enumerate", low=1),
+        Option("max-candidates", int, 0, "stop after this many scored candidates; 0 = no limit", low=0),
+        Option("seed", int, 0, "seed for image subsets and tie-free determinism"),
+        Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
+        Option("batch-size", int, 64, "images per model call", low=1),
+        Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+    )
+}
+
+
+def checked_value(spec: Option, value: object) -> object:
+    """An option's value, converted to its type, checked (bounds, tier order, level names) the same way
+    whether a file, a flag or an API override gave it; ValueError says what is wrong."""
+    if spec.kind is list:
+        return tier_sizes(value)
+    if spec.name == "equivalence":
+        equivalence_levels(value)
+    elif spec.kind in (int, float) and out_of_range(spec, value):
+        raise ValueError(out_of_range(spec, value))
+    return value

@@ -1,0 +1,127 @@
+"""The tiered correctness oracle (CAM-THEORY §6): nested image tiers, the acceptance rule, thresholds.
+
+Tiers I_3 ⊂ I_2 ⊂ I_1 are nested prefixes of one seeded permutation of the image pool; sizes
+come smallest first. A candidate is scored tier by tier and dropped at the first failed tier, so
+it is never scored on a larger one (early rejection).
+
+The acceptance rule on one tier of n images, against per-image threshold scores t:
+- it *beats* t_i on image i when s_i >= t_i (maximising; <= when minimising), or strictly
+  s_i > t_i (s_i < t_i) when the goal is written with `>` (`<`);
+- it passes when it beats the threshold on at least half of the images (2·beats >= n) AND its
+  mean is strictly better than the threshold's mean. The mean is always strict: a candidate
+  that only ties the threshold on average is not better, and each optimise-mode update is a
+  strict improvement.
+Against a constant c only the mean is compared, with the goal's own operator (mean >= c, or
+mean > c for `>`). Optimise mode with no baseline starts from the worst value: any candidate
+whose mean is finite passes. A NaN mean never passes.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..ir import Term
+from .scorer import Scorer
+
+
+def tier_images(pool: Sequence[int], sizes: Sequence[int], seed: int) -> tuple[list[list[int]], list[str]]:
+    """Nested tiers (smallest first) as prefixes of a seeded permutation of `pool`, and warnings."""
+    if not pool:
+        raise ValueError("no images to build tiers from")
+    warnings = []
+    order = random.Random(f"{seed}:tiers").sample(list(pool), len(pool))
+    clipped: list[int] = []
+    for size in sorted(int(s) for s in sizes):
+        if size < 1:
+            raise ValueError(f"tier sizes must be positive, got {size}")
+        if size > len(pool):
+            warnings.append(f"tier of {size} images clipped to the {len(pool)} available")
+            size = len(pool)
+        if not clipped or size > clipped[-1]:
+            clipped.append(size)
+    return [order[:size] for size in clipped], warnings
+
+
+def beats(scores: np.ndarray, threshold: np.ndarray, maximise: bool, strict: bool) -> np.ndarray:
+    """Per image: does the candidate beat the threshold (see the module docstring)?"""
+    if maximise:
+        return scores > threshold if strict else scores >= threshold
+    return scores < threshold if strict else scores <= threshold
+
+
+def mean_better(mean: float, threshold_mean: float, maximise: bool, strict: bool) -> bool:
+    """Is `mean` better than `threshold_mean` (strictly, or allowing ties)? NaN never is."""
+    if math.isnan(mean) or math.isnan(threshold_mean):
+        return False
+    if maximise:
+        return mean > threshold_mean if strict else mean >= threshold_mean
+    return mean < threshold_mean if strict else mean <= threshold_mean
+
+
+@dataclass
+class Threshold:
+    """Per-tier, per-image scores to beat, or a constant compared with the mean only."""
+
+    per_tier: list[np.ndarray] | None = None
+    constant: float | None = None
+    strict: bool = False  # how "beats" (per image) or the constant comparison treat ties
+
+    @staticmethod
+    def worst(maximise: bool) -> "Threshold":
+        """The optimise-mode start without a baseline: every finite mean passes."""
+        return Threshold(constant=-math.inf if maximise else math.inf, strict=True)
+
+
+def passes_tier(scores: np.ndarray, threshold: Threshold, tier: int, maximise: bool) -> bool:
+    """The acceptance rule of the module docstring on one tier."""
+    scores = np.asarray(scores, dtype=np.float64)
+    mean = float(np.mean(scores))
+    if threshold.per_tier is None:
+        return mean_better(mean, float(threshold.constant), maximise, threshold.strict)
+    reference = threshold.per_tier[tier]
+    wins = int(np.count_nonzero(beats(scores, reference, maximise, threshold.strict)))
+    return 2 * wins >= len(scores) and mean_better(mean, float(np.mean(reference)), maximise, strict=True)
+
+
+@dataclass
+class Verdict:
+    """A candidate's outcome: passed every tier or not, and its scores on the tiers it reached."""
+
+    passed: bool
+    scores: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def last_mean(self) -> float:
+        return float(np.mean(self.scores[-1]))
+
+
+class CorrectnessOracle:
+    """Scores candidates tier by tier with early rejection against a (movable) threshold."""
+
+    def __init__(self, scorer: Scorer, threshold: Threshold, maximise: bool):
+        self.scorer = scorer
+        self.threshold = threshold
+        self.maximise = maximise
+
+    def check(self, term: Term, threshold: Threshold | None = None) -> Verdict:
+        """Score `term` on each tier until one fails; it passes when none does. `threshold`
+        (default: the oracle's own) is what it must beat."""
+        threshold = threshold or self.threshold
+        verdict = Verdict(passed=False)
+        for tier in range(len(self.scorer.tiers)):
+            scores = self.scorer.tier_scores(term, tier, verdict.scores)
+            verdict.scores.append(scores)
+            ok = passes_tier(scores, threshold, tier, self.maximise)
+            self.scorer.report(term, tier, scores, ok)
+            if not ok:
+                return verdict
+        verdict.passed = True
+        return verdict
+
+    def raise_threshold(self, verdict: Verdict, strict: bool) -> None:
+        """Optimise mode: a candidate that passed every tier becomes the threshold."""
+        self.threshold = Threshold(per_tier=list(verdict.scores), strict=strict)

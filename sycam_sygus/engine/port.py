@@ -1,0 +1,60 @@
+"""The engine's port: what a backend offers the search, and what reports need besides.
+
+The engine never sees a model or a metric's meaning. It names images by index (0 .. images()-1,
+a fixed, seeded order), asks for terminal values, combines them with `apply`, keys them for
+equivalence, and asks for per-image scores under a metric name it only passes on. A backend's
+`Weights` are opaque to the engine (the torch CAM backend's are tensors `[I, K]`).
+"""
+from __future__ import annotations
+
+from typing import Protocol, Sequence, TypeVar
+
+import numpy as np
+
+Weights = TypeVar("Weights")  # one backend's per-channel values of a term on a list of images
+
+
+class SearchBackend(Protocol[Weights]):
+    """What enumeration, equivalence and the correctness oracle call."""
+
+    forwards: int  # model evaluations so far (a batch of n images counts n): the unit of cost
+
+    def images(self) -> int:
+        """How many images the backend holds."""
+
+    def target_classes(self, images: Sequence[int]) -> list[int]:
+        """The target class of each image (prediction by default, label on request)."""
+
+    def terminal(self, name: str, images: Sequence[int]) -> Weights:
+        """A terminal's values on `images` (cached; never recomputed for the same images)."""
+
+    def constant(self, value: float, images: Sequence[int]) -> Weights:
+        """A constant broadcast to the shape of a terminal's values."""
+
+    def apply(self, op: str, args: Sequence[Weights], param: int | None = None) -> Weights:
+        """One operator of the problem's logic on argument values of the same images."""
+
+    def value_key(self, value: Weights) -> bytes:
+        """A key equal for values that agree up to float rounding (value equivalence)."""
+
+    def map_keys(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> list[bytes]:
+        """One key per candidate: equal keys guarantee equal scores for `metric` on `images`."""
+
+    def score(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> np.ndarray:
+        """Per-image metric values `[C, I]` (float64); non-finite weights score the worst value."""
+
+
+class ReportBackend(SearchBackend[Weights], Protocol[Weights]):
+    """What the application adds to the search's needs: costs, pictures and a description."""
+
+    def terminal_cost(self, name: str, images: Sequence[int]) -> int:
+        """About how many model forwards `terminal(name, images)` would take now (0 when cached)."""
+
+    def maps(self, weights: Sequence[Weights], images: Sequence[int]) -> np.ndarray:
+        """Saliency maps `[C, I, H, W]` in [0, 1] (for figures)."""
+
+    def pictures(self, images: Sequence[int]) -> np.ndarray:
+        """The images in pixel space `[I, H, W, 3]` in [0, 1] (for figures)."""
+
+    def describe(self) -> dict:
+        """Model, layer, data, device and counts, for reports."""

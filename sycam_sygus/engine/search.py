@@ -1,0 +1,356 @@
+"""The synthesis loop: enumerate, prune by equivalence, accept by tiered correctness, within budgets.
+
+See ENGINE.md for the whole picture and CAM-THEORY §5-6 for the definitions it implements.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.errors import SygusError, did_you_mean
+from ..ir import Problem, Term, derivable, to_sygus
+from ..ir.symbolic import simplify
+from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
+from .decompose import class_pools, has_class_param, ite_by_class, split_budget
+from .enumerate import Enumerator, TermValues
+from .equivalence import EquivalenceOracle, equivalence_images
+from .observer import Observer
+from .port import SearchBackend
+from .scorer import BudgetSpent, KnownScores, Scorer
+
+
+@dataclass
+class SolveResult:
+    """What `solve` found; `answer` is printable (simplified), `raw_answer` as enumerated."""
+
+    status: str  # "solved" | "fail" | "infeasible"
+    answer: Term | None
+    raw_answer: Term | None
+    objective: float | None  # the answer's mean score on the last tier
+    baselines: dict[str, list[float]] = field(default_factory=dict)  # name -> mean per tier
+    counts: dict[str, int] = field(default_factory=dict)
+    forwards: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one search may spend: wall-clock seconds, scored candidates (0 = no limit), term size."""
+
+    seconds: float
+    candidates: int
+    max_size: int
+
+
+@dataclass
+class SearchOutcome:
+    """One search's result, before printing concerns (simplification, decomposition)."""
+
+    status: str
+    best: Term | None
+    verdict: Verdict | None
+    baselines: dict[str, list[np.ndarray]]
+    counts: Counter
+    interrupted: bool
+    warnings: list[str]
+    threshold: Threshold | None = None  # the last threshold (optimise mode: the best's scores)
+
+
+class Search:
+    """One enumerative search over one image pool (all images, or one class's images)."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        backend: SearchBackend,
+        pool: list[int],
+        budget: Budget,
+        observer: Observer,
+        known_scores: KnownScores,
+        stop: threading.Event,
+        scope: int = 0,
+        label: str = "all images",
+    ):
+        self.problem = problem
+        self.backend = backend
+        self.goal = problem.goals[0]
+        self.budget = budget
+        self.observer = observer
+        self.stop = stop
+        self.label = label
+        self.counts: Counter = Counter()
+        settings = problem.settings
+        self.levels = settings.levels
+        try:
+            tiers, self.warnings = tier_images(pool, settings.tiers, settings.seed)
+        except ValueError as error:
+            raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
+        if len(problem.goals) > 1:
+            self.warnings.append(f"{len(problem.goals)} goals: only the first one guides the search")
+        eq_images = equivalence_images(pool, backend.target_classes(pool), settings.eq_images, settings.seed)
+        self.scorer = Scorer(backend, self.goal.metric, tiers, eq_images, scope, observer, known_scores, stop,
+                             self.counts)
+        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise), self.goal.maximise)
+
+    @property
+    def tiers(self) -> list[list[int]]:
+        return self.scorer.tiers
+
+    def baselines_to_score(self) -> dict[str, Term]:
+        """Threshold mode needs only the goal's baseline; optimise mode starts from the best of
+        the declared ones (§6), so it scores them all."""
+        if self.goal.mode == "optimise":
+            return dict(self.problem.baselines)
+        name = self.goal.baseline
+        return {name: self.problem.baselines[name]} if name is not None else {}
+
+    def info(self) -> dict:
+        """What `Observer.on_start` receives."""
+        return {
+            "scope": self.label,
+            "scope_index": self.scorer.scope,
+            "tiers": [list(t) for t in self.tiers],
+            "equivalence_images": list(self.scorer.eq_images),
+            "levels": sorted(self.levels),
+            "metric": self.goal.metric,
+            "mode": self.goal.mode,
+            "maximise": self.goal.maximise,
+            "baselines": {name: to_sygus(body) for name, body in self.baselines_to_score().items()},
+            "budget": {
+                "seconds": self.budget.seconds,
+                "candidates": self.budget.candidates,
+                "max-size": self.budget.max_size,
+            },
+            "warnings": list(self.warnings),
+        }
+
+    def run(self) -> SearchOutcome:
+        """Enumerate, prune and check candidates until an answer, the budget or a stop."""
+        scorer = self.scorer
+        scorer.deadline = time.monotonic() + self.budget.seconds
+        self.observer.on_start(self.info())
+        synth = self.problem.synth
+        start = synth.grammar.start
+        baselines: dict[str, list[np.ndarray]] = {}
+        best: tuple[Term, Verdict] | None = None
+        oracle = self.oracle
+        interrupted = cut = False
+        enumerator = Enumerator(
+            synth.grammar,
+            synth.params,
+            self.budget.max_size,
+            values=TermValues(self.backend, scorer.eq_images),
+            on_syntax_duplicate=lambda term, nt: self._syntax_duplicate(term, nt == start),
+            should_stop=scorer.spent,
+        )
+        equivalence = EquivalenceOracle(
+            self.backend, enumerator, scorer.eq_images, self.goal.metric, self.levels, start, scorer.subset_scores
+        )
+        scored_threshold = False
+        try:
+            for name, body in self.baselines_to_score().items():
+                baselines[name] = scorer.all_tiers(body)
+            oracle.threshold, reference = self._threshold(baselines)
+            scored_threshold = True
+            if reference is not None and "map" in self.levels:
+                equivalence.register_reference(self.problem.baselines[reference])
+            for item in enumerator:
+                if self.stop.is_set():
+                    interrupted = True
+                    break
+                if scorer.spent():
+                    cut = True
+                    break
+                candidate = item.nonterminal == start
+                if candidate:
+                    self.observer.on_candidate(item.term, "enumerated")
+                stage = equivalence.classify(item)
+                if not candidate or stage == "banked":
+                    continue
+                if stage != "new":
+                    self.observer.on_candidate(item.term, stage)
+                    continue
+                self.counts["scored"] += 1
+                verdict = oracle.check(item.term)
+                stage = "passed" if verdict.passed else "rejected"
+                self.counts[stage] += 1
+                self.observer.on_candidate(item.term, stage)
+                if verdict.passed:
+                    best = (item.term, verdict)
+                    self.observer.on_best(item.term, verdict.last_mean)
+                    if self.goal.mode != "optimise":
+                        break
+                    oracle.raise_threshold(verdict, self.goal.strict)
+                if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
+                    cut = True
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        except BudgetSpent:
+            interrupted = self.stop.is_set()
+            cut = not interrupted
+        finally:
+            scorer.deadline = None  # later checks (the decomposed answer's) are not this search's
+        if enumerator.stopped:
+            interrupted = interrupted or self.stop.is_set()
+            cut = not interrupted
+        self.counts.update(equivalence.counts)
+        exhausted = enumerator.exhausted and not (interrupted or cut)
+        status = "solved" if best else "infeasible" if exhausted else "fail"
+        return SearchOutcome(
+            status=status,
+            best=best[0] if best else None,
+            verdict=best[1] if best else None,
+            baselines=baselines,
+            counts=self.counts,
+            interrupted=interrupted,
+            warnings=list(self.warnings),
+            threshold=oracle.threshold if scored_threshold else None,
+        )
+
+    def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
+        if candidate:
+            self.counts["pruned-syntax"] += 1
+            self.observer.on_candidate(term, "pruned-syntax")
+        else:
+            self.counts["bank-pruned-syntax"] += 1
+
+    def check(self, term: Term, threshold: Threshold) -> Verdict:
+        """The acceptance rule for `term` on this search's tiers against `threshold`."""
+        return self.oracle.check(term, threshold)
+
+    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> tuple[Threshold, str | None]:
+        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value.
+        Also the name of the baseline used, if any."""
+        goal = self.goal
+        if goal.constant is not None:
+            return Threshold(constant=float(goal.constant), strict=goal.strict), None
+        name = goal.baseline
+        if name is None and goal.mode == "optimise" and baselines:
+            sign = 1.0 if goal.maximise else -1.0
+            name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
+        if name is None:
+            return Threshold.worst(goal.maximise), None
+        return Threshold(per_tier=baselines[name], strict=goal.strict), name
+
+
+def solve(
+    problem: Problem,
+    backend: SearchBackend,
+    observer: Observer | None = None,
+    known_scores: KnownScores | None = None,
+    stop: threading.Event | None = None,
+) -> SolveResult:
+    """Synthesise the best weight expression for `problem` on `backend` (see ENGINE.md).
+
+    `known_scores[(to_sygus(term), TierRef)]` replays per-image scores of an earlier run instead of
+    scoring again; `stop` (or Ctrl-C) ends the search and returns the best found so far.
+    """
+    observer = observer or Observer()
+    known_scores = known_scores or {}
+    stop = stop or threading.Event()
+    _validate(problem)
+    began, forwards = time.monotonic(), backend.forwards
+    settings = problem.settings
+    budget = Budget(settings.time_limit, settings.max_candidates, settings.max_size)
+    pool = list(range(backend.images()))
+    if has_class_param(problem.synth):
+        result = _solve_by_class(problem, backend, pool, budget, observer, known_scores, stop)
+    else:
+        search = Search(problem, backend, pool, budget, observer, known_scores, stop)
+        outcome = search.run()
+        result = _result(outcome, outcome.best, _printable(problem, outcome.best), outcome.verdict)
+    result.forwards = backend.forwards - forwards
+    result.seconds = time.monotonic() - began
+    observer.on_finish(result)
+    return result
+
+
+def _solve_by_class(
+    problem: Problem,
+    backend: SearchBackend,
+    pool: list[int],
+    budget: Budget,
+    observer: Observer,
+    known_scores: KnownScores,
+    stop: threading.Event,
+) -> SolveResult:
+    """The default search over all images, then one search per class with enough images."""
+    classes = backend.target_classes(pool)
+    per_class_pools = class_pools(pool, classes, min(problem.settings.tiers))
+    seconds, candidates = split_budget(budget.seconds, budget.candidates, len(per_class_pools) + 1)
+    share = Budget(seconds, candidates, budget.max_size)
+    default_search = Search(problem, backend, pool, share, observer, known_scores, stop)
+    default = default_search.run()
+    counts, warnings, interrupted = Counter(default.counts), list(default.warnings), default.interrupted
+    solved: list[tuple[int, Term]] = []
+    for scope, (cls, images) in enumerate(per_class_pools, start=1):
+        if interrupted or stop.is_set() or default.best is None:
+            break
+        outcome = Search(problem, backend, images, share, observer, known_scores, stop, scope, f"class {cls}").run()
+        counts.update(outcome.counts)
+        warnings += [f"class {cls}: {w}" for w in outcome.warnings]
+        interrupted = outcome.interrupted
+        if outcome.best is not None:
+            solved.append((cls, outcome.best))
+    counts["classes-split"] = len(solved)
+    if default.best is None or not solved:
+        result = _result(default, default.best, _printable(problem, default.best), default.verdict)
+    else:
+        class_param = str(problem.synth.class_param)
+        raw = ite_by_class(class_param, solved, default.best)
+        printable = ite_by_class(class_param, [(c, _printable(problem, t)) for c, t in solved],
+                                 _printable(problem, default.best))
+        try:
+            # each branch passed only its own class's tiers: the whole case split must pass the
+            # default search's tiers against its threshold too, else the default stays the answer
+            verdict = default_search.check(raw, default.threshold)
+        except KeyboardInterrupt:
+            verdict, interrupted = Verdict(passed=False), True
+        if verdict.passed:
+            result = _result(default, raw, printable, verdict)
+        else:
+            result = _result(default, default.best, _printable(problem, default.best), default.verdict)
+    result.counts, result.warnings, result.interrupted = dict(counts), warnings, interrupted
+    return result
+
+
+def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdict: Verdict | None) -> SolveResult:
+    return SolveResult(
+        status=outcome.status,
+        answer=answer,
+        raw_answer=raw,
+        objective=verdict.last_mean if verdict is not None else None,
+        baselines={name: [float(np.mean(s)) for s in per_tier] for name, per_tier in outcome.baselines.items()},
+        counts=dict(outcome.counts),
+        interrupted=outcome.interrupted,
+        warnings=list(outcome.warnings),
+    )
+
+
+def _printable(problem: Problem, raw: Term | None) -> Term | None:
+    """The simplified answer when the grammar still derives it, else the answer as enumerated."""
+    if raw is None:
+        return None
+    try:
+        simple = simplify(raw)
+    except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
+        return raw
+    return simple if derivable(simple, problem.synth.grammar) else raw
+
+
+def _validate(problem: Problem) -> None:
+    """Bad problems are SygusErrors with a hint, never deep tracebacks."""
+    if not problem.goals:
+        raise SygusError("nothing to synthesise for: no constraint or objective", path=problem.path,
+                         hint="add a constraint or an optimize-synth objective")
+    goal = problem.goals[0]
+    if goal.baseline is not None and goal.baseline not in problem.baselines:
+        raise SygusError(f"unknown baseline '{goal.baseline}'", path=problem.path,
+                         hint=did_you_mean(goal.baseline, problem.baselines))
