@@ -122,7 +122,8 @@ def test_missing_file_exits_2(tmp_path, capsys):
         (["p.sl", "--seed", "x"], "expected a whole number, got 'x'"),
         (["p.sl", "--equivalence", "value mapp"], "unknown equivalence level(s) ['mapp']"),
         (["p.sl", "--steps", "0"], "expected a number >= 1"),
-        (["p.sl", "--batch-size", "0"], "expected a number >= 1"),
+        (["p.sl", "--workers", "0"], "expected a number >= 1"),
+        (["p.sl", "--batch-size", "-1"], "expected a number >= 0"),
         (["p.sl", "--eq-images", "-1"], "expected a number >= 0"),
         (["p.sl", "--eq-images", "2.5"], "expected a whole number, got '2.5'"),
         (["p.sl", "--compare", "some"], "invalid choice: 'some'"),
@@ -236,7 +237,8 @@ def test_ctrl_c_answers_with_the_best_so_far_and_writes_the_report(problem_file,
                                     "(optimize-synth ((! (deletion weights) :max)))"))
     backend = InterruptingBackend(6, TABLES, TRUTH)
     monkeypatch.setattr(cli, "open_backend", lambda options: backend)
-    assert cli.main([str(path), "--report", str(tmp_path / "r"), "--quiet"]) == 0
+    # one candidate per score call, so the 6th call comes mid-search
+    assert cli.main([str(path), "--report", str(tmp_path / "r"), "--quiet", "--candidate-batch", "1"]) == 0
     out = capsys.readouterr().out
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["interrupted"] is True

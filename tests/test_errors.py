@@ -213,7 +213,7 @@ def test_an_error_without_a_place_names_only_its_file():
 @pytest.mark.parametrize("name, value, expected", [
     ("steps", "0", "expected a number >= 1, got 0"),
     ("max-size", "0", "expected a number >= 1, got 0"),
-    ("batch-size", "0", "expected a number >= 1, got 0"),
+    ("workers", "0", "expected a number >= 1, got 0"),
     ("time-limit", "0.0", "expected a number > 0, got 0"),
     ("tiers", '"60 10"', "tier sizes must be positive and ascending (smallest first), got '60 10'"),
     ("tiers", "0", "tier sizes must be positive and ascending (smallest first), got '0'"),

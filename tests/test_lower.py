@@ -191,7 +191,7 @@ def test_a_synth_fun_that_is_not_real_is_a_located_error(sort):
     assert (caught.value.pos.line, caught.value.pos.col) == (2, synth_line.rindex(sort) + 1)  # the result sort
 
 
-@pytest.mark.parametrize("name, value", [("steps", 0), ("batch-size", "0"), ("max-size", 0), ("time-limit", 0),
+@pytest.mark.parametrize("name, value", [("steps", 0), ("batch-size", "-1"), ("workers", 0), ("max-size", 0), ("time-limit", 0),
                                          ("tiers", "60 10"), ("tiers", [10, 0]), ("equivalence", "vale")])
 def test_an_override_is_checked_as_a_file_value_and_names_its_option(name, value):
     with pytest.raises(OptionError) as caught:

@@ -47,12 +47,12 @@ def published_setup(n=24, k=8, seed=0):
     return backend, productions
 
 
-def solve_published_threshold():
+def solve_published_threshold(**options):
     """The sanity experiment in threshold mode against Grad-CAM, tiers of 6 and 24 images."""
     backend, productions = published_setup()
     recorder = Recorder()
     problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
-                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5)
+                           baselines={"gradcam": var("grads")}, tiers=[6, 24], max_size=5, **options)
     return solve(problem, backend, recorder), recorder
 
 
@@ -108,7 +108,7 @@ def test_threshold_mode_answers_the_first_candidate_that_passes_every_tier():
 
 
 def test_early_rejection_scores_only_the_first_tier_and_counts_forwards_exactly():
-    result, recorder = solve_published_threshold()
+    result, recorder = solve_published_threshold(candidate_batch=1)  # no look-ahead past the answer
     rejected_at_first = {t for t, tier, _, _, ok in recorder.scored if tier == (0, 0) and not ok}
     assert rejected_at_first
     assert not any(t in rejected_at_first and tier == (0, 1) for t, tier, _, _, _ in recorder.scored)
@@ -205,7 +205,8 @@ def scored_log(recorder):
 def test_resume_with_known_scores_evaluates_nothing_twice_and_answers_the_same():
     backend, productions = published_setup()
     kwargs = dict(params=("grads", "cic", "abl"), baselines={"gradcam": var("grads")}, tiers=[6, 24],
-                  max_size=5, max_candidates=40, equivalence="value map metric")
+                  max_size=5, max_candidates=40, equivalence="value map metric",
+                  candidate_batch=1)  # exact forward accounting: look-ahead scores past a stop are not logged
     full = solve(make_problem(productions, **kwargs), published_setup()[0])
 
     class StopAfter(Recorder):
@@ -323,7 +324,8 @@ def test_the_time_limit_also_bounds_the_baselines(monkeypatch):
 def test_threshold_mode_scores_only_the_goals_baseline():
     backend, productions = published_setup()
     problem = make_problem(productions, params=("grads", "cic", "abl"), mode="threshold", baseline="gradcam",
-                           baselines={"gradcam": var("grads"), "helper": var("cic")}, tiers=[6, 24], max_size=3)
+                           baselines={"gradcam": var("grads"), "helper": var("cic")}, tiers=[6, 24], max_size=3,
+                           candidate_batch=1)  # batched candidates hear their events after the batch is scored
     recorder = Recorder(backend)
     result = solve(problem, backend, recorder)
     assert list(result.baselines) == ["gradcam"] and recorder.starts[0]["baselines"] == {"gradcam": "grads"}

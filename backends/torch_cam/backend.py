@@ -25,6 +25,7 @@ from .cache import (
     image_fingerprints,
     model_fingerprint,
 )
+from .batch_choice import choice_key, choose_batch_size
 from .cam import cam_maps
 from .data import ImageSet, load_images
 from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
@@ -181,6 +182,7 @@ class TorchBackend:
             **self._description,
             "layer": self.classifier.layer_name,
             "device": str(self.device),
+            "batch_size": self.classifier.batch_size,
             "images": self.images(),
             "has_masks": self.masks is not None,  # read by the CLI to refuse mask metrics before the search
             "target": "given" if self._explicit_targets is not None else self._target_mode,
@@ -343,7 +345,7 @@ def open_backend(settings: Settings) -> TorchBackend:
     model, default_layer, normalize, size = load_model(settings.model, settings.weights)
     layer, layer_name = find_layer(model, settings.layer or default_layer)
     images = load_images(settings.data, settings.masks, size, settings.images, settings.seed)
-    classifier = Classifier(model, layer, normalize, device, settings.batch_size)
+    classifier = Classifier(model, layer, normalize, device, settings.batch_size or 1)
     backend = TorchBackend(
         classifier, images, target=settings.target, steps=settings.steps,
         cache=TensorCache(cache_folder(settings.cache)),
@@ -351,4 +353,7 @@ def open_backend(settings: Settings) -> TorchBackend:
                      "masks": settings.masks or None},
     )
     backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
+    if settings.batch_size == 0:  # before the first metric call reads the batch size
+        key = choice_key(backend._model_hash, device, tuple(backend.pixels.shape[-2:]))
+        classifier.batch_size = choose_batch_size(classifier, backend.pixels[:8], key, backend.cache and backend.cache.folder)
     return backend

@@ -21,6 +21,11 @@ from ...core.errors import OptionError, did_you_mean
 Normalize = tuple[Sequence[float], Sequence[float]]
 IMAGENET_NORMALIZE: Normalize = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 _PATH_STEP = re.compile(r"(\w+)|\[(-?\d+)\]|\.")
+# CPU kernels round a batch of 1-3 images differently from larger ones (seen on the built-in CNN
+# and ResNet-18), so a short call is padded to this many rows (copies of its last image, not
+# counted as forwards): an image's output then does not depend on the call it rides in, which
+# keeps scores bit-identical however calls are grouped (batch size, candidate batches, shards).
+MIN_CALL = 4
 
 
 def _flatten(x: Tensor) -> Tensor:
@@ -241,6 +246,19 @@ def _holds_a_tensor(device: torch.device) -> bool:
     return True
 
 
+def padded(batch: Tensor) -> Tensor:
+    """`batch` with copies of its last row appended up to `MIN_CALL` rows (unchanged if longer)."""
+    count = batch.shape[0]
+    if count == 0 or count >= MIN_CALL:
+        return batch
+    return torch.cat([batch, batch[-1:].expand(MIN_CALL - count, *batch.shape[1:])])
+
+
+def padded_call(run: Callable[[Tensor], Tensor], batch: Tensor) -> Tensor:
+    """`run(batch)` computed on the padded batch; only the real rows come back."""
+    return run(padded(batch))[: batch.shape[0]]
+
+
 class Classifier:
     """A model with its target layer, normalisation and device; counts every image it runs.
 
@@ -275,12 +293,35 @@ class Classifier:
 
     def _run(self, pixels: Tensor) -> Tensor:
         self.forwards += pixels.shape[0]
-        return self.model(self.model_input(pixels))
+        return padded_call(self.model, self.model_input(pixels))
+
+    def batched(self, count: int, run: Callable[[slice], Tensor]) -> list[Tensor]:
+        """`run` over consecutive slices of at most `batch_size` of `count` rows. On CUDA out of
+        memory the batch size halves (for the rest of the run) and the slice is retried."""
+        if count == 0:
+            return [run(slice(0, 0))]  # an empty result of the right shape
+        out: list[Tensor] = []
+        start = 0
+        while start < count:
+            stop = min(count, start + self.batch_size)
+            forwards, tail_forwards = self.forwards, self.tail_forwards
+            try:
+                out.append(run(slice(start, stop)))
+            except torch.cuda.OutOfMemoryError:
+                if self.batch_size == 1:
+                    raise
+                self.forwards, self.tail_forwards = forwards, tail_forwards  # the failed try ran nothing
+                self.batch_size = max(1, self.batch_size // 2)
+                torch.cuda.empty_cache()
+                warnings.warn(f"out of device memory: batch size lowered to {self.batch_size}", stacklevel=3)
+                continue
+            start = stop
+        return out
 
     @torch.no_grad()
     def logits(self, pixels: Tensor) -> Tensor:
         """Logits `[N, classes]` of pixel images `[N, 3, H, W]` (batched, no grad)."""
-        return torch.cat([self._run(chunk) for chunk in pixels.split(self.batch_size)])
+        return torch.cat(self.batched(len(pixels), lambda rows: self._run(pixels[rows])))
 
     def probs(self, pixels: Tensor, targets: Tensor, *, optimized: bool = False) -> Tensor:
         """Softmax probability `[N]` of each image's target class.
@@ -289,10 +330,12 @@ class Classifier:
         the same values to float rounding, 1.15-1.3x less CPU time on resnet18 at 224 (one thread).
         """
         targets = targets.to(self.device)
-        out = []
-        for chunk, chunk_targets in zip(pixels.split(self.batch_size), targets.split(self.batch_size)):
-            p = (self._optimized_logits(chunk) if optimized else self.logits(chunk)).softmax(dim=1)
-            out.append(p.gather(1, chunk_targets.view(-1, 1)).squeeze(1))
+
+        def run(rows: slice) -> Tensor:
+            p = (self._optimized_logits(pixels[rows]) if optimized else self.logits(pixels[rows])).softmax(dim=1)
+            return p.gather(1, targets[rows].view(-1, 1)).squeeze(1)
+
+        out = self.batched(len(pixels), run)
         return torch.cat(out) if out else torch.zeros(0, device=self.device)
 
     @torch.inference_mode()
@@ -308,7 +351,7 @@ class Classifier:
         if self._inference_model is None:
             return self.logits(pixels)
         self.forwards += pixels.shape[0]
-        return self._inference_model(self.model_input(pixels))
+        return padded_call(self._inference_model, self.model_input(pixels))
 
     def _checked_inference_model(self, sample: Tensor) -> nn.Module | None:
         """The optimised copy if the model can be traced and the copy gives its logits on `sample`."""
@@ -325,7 +368,7 @@ class Classifier:
                 return None
         expected = self.logits(sample)
         self.forwards += sample.shape[0]
-        got = optimized(self.model_input(sample))
+        got = padded_call(optimized, self.model_input(sample))
         scale = expected.abs().max().clamp_min(1e-6)
         return optimized if got.shape == expected.shape and (got - expected).abs().max() <= 1e-4 * scale else None
 
@@ -351,15 +394,17 @@ class Classifier:
     def activations_and_gradients(self, pixels: Tensor, targets: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Layer activations `A`, gradients `∂y_c/∂A` (both `[N, K, h, w]`) and logits `[N, classes]`."""
         targets = targets.to(self.device)
-        acts, grads, logits = [], [], []
-        for chunk, chunk_targets in zip(pixels.split(self.batch_size), targets.split(self.batch_size)):
+
+        def run(rows: slice) -> Tensor:
+            count = rows.stop - rows.start
             with torch.enable_grad(), self._layer_hook() as captured:
-                out = self._run(chunk)
-                (grad,) = torch.autograd.grad(out.gather(1, chunk_targets.view(-1, 1)).sum(), captured[0])
-            acts.append(captured[0].detach())
-            grads.append(grad.detach())
-            logits.append(out.detach())
-        return torch.cat(acts), torch.cat(grads), torch.cat(logits)
+                out = self._run(pixels[rows])
+                (grad,) = torch.autograd.grad(out.gather(1, targets[rows].view(-1, 1)).sum(), captured[0])
+            # the hook saw the padded call (see MIN_CALL): keep the real images' rows
+            return captured[0][:count].detach(), grad[:count].detach(), out.detach()
+
+        parts = self.batched(len(pixels), run)
+        return tuple(torch.cat([part[i] for part in parts]) for i in range(3))
 
     @torch.no_grad()
     def ablated_logits(self, pixels: Tensor, acts: Tensor, targets: Tensor, clean_logits: Tensor) -> Tensor:
@@ -373,20 +418,22 @@ class Classifier:
         count, channels = acts.shape[:2]
         use_tail = self._tail is not None and self._tail_matches(acts, clean_logits)
         pairs = torch.arange(count * channels, device=self.device)
-        out = []
-        for chunk in pairs.split(self.batch_size):
+
+        def run(rows: slice) -> Tensor:
+            chunk = pairs[rows]
             image, channel = chunk // channels, chunk % channels
             ablated = acts[image].clone()
             ablated[torch.arange(len(chunk), device=self.device), channel] = 0
             if use_tail:
                 self.forwards += len(chunk)
                 self.tail_forwards += len(chunk)
-                logits = self._tail(ablated)
+                logits = padded_call(self._tail, ablated)
             else:
-                with self._layer_hook(substitute=ablated):
+                with self._layer_hook(substitute=padded(ablated)):
                     logits = self._run(pixels[image])
-            out.append(logits.gather(1, targets[image].view(-1, 1)).squeeze(1))
-        return torch.cat(out).view(count, channels)
+            return logits.gather(1, targets[image].view(-1, 1)).squeeze(1)
+
+        return torch.cat(self.batched(len(pairs), run)).view(count, channels)
 
     def _tail_matches(self, acts: Tensor, clean_logits: Tensor) -> bool:
         """Check once that the derived tail reproduces the model's logits; drop it if not."""
@@ -396,7 +443,7 @@ class Classifier:
             expected = clean_logits[: len(sample)]
             self.forwards += len(sample)
             self.tail_forwards += len(sample)
-            got = self._tail(sample)
+            got = padded_call(self._tail, sample)
             scale = expected.abs().max().clamp_min(1e-6)
             if got.shape != expected.shape or (got - expected).abs().max() > 1e-4 * scale:
                 warnings.warn(f"the network after layer '{self.layer_name}' could not be separated; "

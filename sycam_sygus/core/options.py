@@ -69,8 +69,11 @@ OPTIONS = {
         Option("max-candidates", int, 0, "stop after this many scored candidates; 0 = no limit", low=0),
         Option("seed", int, 0, "seed for image subsets and tie-free determinism"),
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
-        Option("batch-size", int, 64, "images per model call", low=1),
+        Option("batch-size", int, 0, "images per model call; 0 = the fastest, timed at start-up", low=0),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+        Option("candidate-batch", int, 16, "candidates whose first tier is scored in one backend call; 1 = one at a time", low=1),
+        Option("workers", int, 1, "Ray actors the images are sharded over (needs the 'ray' extra); 1 = no Ray", low=1),
+        Option("ray-address", str, "", "Ray cluster to join (ray.init address); empty = a local Ray"),
     )
 }
 

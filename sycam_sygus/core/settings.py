@@ -34,6 +34,9 @@ class Settings:
     device: str
     batch_size: int
     cache: str
+    candidate_batch: int
+    workers: int
+    ray_address: str
 
     @property
     def levels(self) -> frozenset[str]:

@@ -61,6 +61,7 @@ class Scorer:
         self.evaluated: dict[Term, list[np.ndarray]] = {}  # all-tier scores of baselines
         self.chunks = [tier[len(tiers[i - 1]) if i else 0:] for i, tier in enumerate(tiers)]
         self.chunk_values = [TermValues(backend, chunk, capacity=TIER_MEMO) for chunk in self.chunks]
+        self.prefetched: dict[Term, np.ndarray] = {}  # first-tier scores of candidates batched by `prefetch`
 
     def ref(self, tier: int) -> TierRef:
         """This scope's `tier` as the observer and the log name it."""
@@ -84,6 +85,8 @@ class Scorer:
         if known is not None and len(known) == len(self.tiers[tier]):
             self.counts["known-scores"] += 1
             return np.asarray(known, dtype=np.float64)
+        if tier == 0 and term in self.prefetched:
+            return self.prefetched.pop(term)
         earlier = list(earlier)
         while len(earlier) < tier:
             earlier.append(self.tier_scores(term, len(earlier), earlier))
@@ -91,6 +94,20 @@ class Scorer:
         fresh = self.backend.score([weights], self.chunks[tier], self.metric)[0]
         prefix = earlier[tier - 1] if tier else np.zeros(0)
         return np.concatenate([prefix, np.asarray(fresh, dtype=np.float64)])
+
+    def prefetch(self, terms: Sequence[Term]) -> None:
+        """Score the first tier of many candidates in one backend call, so one model call carries
+        the memo misses of all of them; `tier_scores` hands the scores out. Scores never depend on
+        the threshold, so deciding the candidates one by one afterwards decides as before."""
+        if self.deadline is not None and self.spent():
+            raise BudgetSpent
+        todo = [t for t in terms if t not in self.evaluated and t not in self.prefetched
+                and (to_sygus(t), self.ref(0)) not in self.known_scores]
+        if len(todo) < 2:
+            return  # one candidate alone is scored as before
+        weights = [self.chunk_values[0].get(term) for term in todo]
+        scores = np.asarray(self.backend.score(weights, self.chunks[0], self.metric), dtype=np.float64)
+        self.prefetched.update(zip(todo, scores))
 
     def subset_scores(self, term: Term, weights: Weights) -> np.ndarray:
         """Per-image scores on the equivalence subset (metric-level equivalence)."""

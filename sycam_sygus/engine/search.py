@@ -18,6 +18,7 @@ from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
 from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images
+from .lookahead import HeldEvents
 from .observer import Observer
 from .port import SearchBackend
 from .scorer import BudgetSpent, KnownScores, Scorer
@@ -153,6 +154,47 @@ class Search:
             self.backend, enumerator, scorer.eq_images, self.goal.metric, self.levels, start, scorer.subset_scores
         )
         scored_threshold = False
+        # candidate batching (lookahead.py): new candidates wait in `pending` with the events
+        # that preceded each, until `batch` of them have their first tier scored in one call
+        batch = self.problem.settings.candidate_batch
+        outer, held = self.observer, HeldEvents(self.observer)
+        self.observer = scorer.observer = held
+        pending: list[tuple[Term, list]] = []
+
+        def decide(term: Term, events: list) -> bool:
+            """One candidate's verdict, in enumeration order; True when the search ends here."""
+            nonlocal best, cut, interrupted
+            if self.stop.is_set():  # checked before each candidate, as the enumeration loop does
+                interrupted = True
+                return True
+            held.replay(events)
+            self.counts["scored"] += 1
+            verdict = oracle.check(term)
+            stage = "passed" if verdict.passed else "rejected"
+            self.counts[stage] += 1
+            self.observer.on_candidate(term, stage)
+            if verdict.passed:
+                best = (term, verdict)
+                self.observer.on_best(term, verdict.last_mean)
+                if self.goal.mode != "optimise":
+                    return True
+                oracle.raise_threshold(verdict, self.goal.strict)
+            if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
+                cut = True
+                return True
+            return False
+
+        def decide_pending() -> bool:
+            """Decide the waiting candidates (first tiers scored together); True when the search ends."""
+            held.holding = False
+            scorer.prefetch([term for term, _ in pending])
+            try:
+                return any(decide(term, events) for term, events in pending)
+            finally:
+                pending.clear()
+                scorer.prefetched.clear()
+                held.holding = batch > 1
+
         try:
             for name, body in self.baselines_to_score().items():
                 baselines[name] = scorer.all_tiers(body)
@@ -160,6 +202,8 @@ class Search:
             scored_threshold = True
             if reference is not None and "map" in self.levels:
                 equivalence.register_reference(self.problem.baselines[reference])
+            held.holding = batch > 1
+            ended = False
             for item in enumerator:
                 if self.stop.is_set():
                     interrupted = True
@@ -176,20 +220,15 @@ class Search:
                 if stage != "new":
                     self.observer.on_candidate(item.term, stage)
                     continue
-                self.counts["scored"] += 1
-                verdict = oracle.check(item.term)
-                stage = "passed" if verdict.passed else "rejected"
-                self.counts[stage] += 1
-                self.observer.on_candidate(item.term, stage)
-                if verdict.passed:
-                    best = (item.term, verdict)
-                    self.observer.on_best(item.term, verdict.last_mean)
-                    if self.goal.mode != "optimise":
-                        break
-                    oracle.raise_threshold(verdict, self.goal.strict)
-                if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
-                    cut = True
+                pending.append((item.term, held.take()))
+                left = self.budget.candidates - self.counts["scored"] if self.budget.candidates else batch
+                if len(pending) >= min(batch, left) and decide_pending():
+                    ended = True
                     break
+            if pending and not (interrupted or cut or ended):  # the enumeration ran out
+                ended = decide_pending()
+            if not (interrupted or cut or ended):
+                held.replay(held.take())
         except KeyboardInterrupt:
             interrupted = True
         except BudgetSpent:
@@ -197,6 +236,8 @@ class Search:
             cut = not interrupted
         finally:
             scorer.deadline = None  # later checks (the decomposed answer's) are not this search's
+            self.observer = scorer.observer = outer
+            held.holding = False
         if enumerator.stopped:
             interrupted = interrupted or self.stop.is_set()
             cut = not interrupted
