@@ -340,7 +340,27 @@ class TorchBackend:
 
 
 def open_backend(settings: Settings) -> TorchBackend:
-    """Build the torch backend from a run's settings."""
+    """Build the torch backend from a run's settings (over Ray actors when `workers` > 1)."""
+    if settings.workers > 1:
+        from .distributed import open_distributed
+
+        return open_distributed(settings)
+    backend = build_backend(settings)
+    backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
+    pick_batch_size(backend, settings)
+    return backend
+
+
+def pick_batch_size(backend: TorchBackend, settings: Settings) -> None:
+    """With `batch-size 0`, the fastest batch size, timed (or cached); call before any metric."""
+    if settings.batch_size == 0:
+        key = choice_key(backend._model_hash, backend.device, tuple(backend.pixels.shape[-2:]))
+        folder = backend.cache.folder if backend.cache is not None else None
+        backend.classifier.batch_size = choose_batch_size(backend.classifier, backend.pixels[:8], key, folder)
+
+
+def build_backend(settings: Settings) -> TorchBackend:
+    """The torch backend of a run's settings, before any model call."""
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
     model, default_layer, normalize, size = load_model(settings.model, settings.weights)
     layer, layer_name = find_layer(model, settings.layer or default_layer)
@@ -352,8 +372,4 @@ def open_backend(settings: Settings) -> TorchBackend:
         description={"model": settings.model, "weights": settings.weights or None, "data": settings.data,
                      "masks": settings.masks or None},
     )
-    backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
-    if settings.batch_size == 0:  # before the first metric call reads the batch size
-        key = choice_key(backend._model_hash, device, tuple(backend.pixels.shape[-2:]))
-        classifier.batch_size = choose_batch_size(classifier, backend.pixels[:8], key, backend.cache and backend.cache.folder)
     return backend
