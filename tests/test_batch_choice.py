@@ -4,12 +4,18 @@ import warnings
 
 import pytest
 import torch
-from tiny_models import GapNet
-
 from sycam_sygus.backends.torch_cam import batch_choice
 from sycam_sygus.backends.torch_cam.backend import open_backend
-from sycam_sygus.backends.torch_cam.batch_choice import CHOICES_FILE, SIZES, choose_batch_size, fastest, sweep
+from sycam_sygus.backends.torch_cam.batch_choice import (
+    CHOICES_FILE,
+    SIZES,
+    choose_batch_size,
+    fastest,
+    sweep,
+)
 from sycam_sygus.backends.torch_cam.models import MIN_CALL, Classifier, load_model
+from tiny_models import GapNet
+
 from sycam_sygus.core.settings import Settings
 
 
@@ -31,9 +37,9 @@ def test_sweep_times_sizes_in_order_and_leaves_the_forward_counters_alone():
     assert classifier.forwards == 0 and classifier.tail_forwards == 0
 
 
-def test_sweep_stops_once_a_call_is_too_slow():
-    per_image = sweep(small_classifier(), torch.rand(2, 3, 16, 16), sizes=(1, 2, 4, 8), call_seconds=0.0)
-    assert list(per_image) == [1]
+def test_sweep_stops_once_a_call_is_too_slow_after_three_sizes():
+    per_image = sweep(small_classifier(), torch.rand(2, 3, 16, 16), sizes=(4, 8, 16, 32, 64), call_seconds=0.0)
+    assert list(per_image) == [4, 8, 16]  # at least three sizes, then the first slow call ends it
 
 
 def test_a_choice_is_measured_once_then_read_from_the_cache_folder(tmp_path, monkeypatch):

@@ -65,6 +65,8 @@ def test_two_workers_print_and_log_exactly_what_one_does(local_ray, tmp_path, va
 
 def test_a_killed_actor_is_replaced_and_the_answer_is_the_same(local_ray, tmp_path):
     from sycam_sygus.backends.torch_cam.backend import open_backend
+    from sycam_sygus.backends.torch_cam.distributed import open_distributed
+
     from sycam_sygus.engine.observer import Observer
     from sycam_sygus.engine.search import solve
     from sycam_sygus.frontend.lower import load_problem
@@ -76,7 +78,7 @@ def test_a_killed_actor_is_replaced_and_the_answer_is_the_same(local_ray, tmp_pa
     alone = load_problem(str(problem), overrides)
     reference = solve(alone, open_backend(alone.settings))
     sharded = load_problem(str(problem), {**overrides, "workers": 2})
-    backend = open_backend(sharded.settings)
+    backend = open_distributed(sharded.settings)
 
     class KillOnce(Observer):
         """Kills the second actor after the fifth score heard, mid-search."""

@@ -18,6 +18,7 @@ from ...core.errors import OptionError
 from ...core.logic import TERMINALS
 from ...core.settings import Settings
 from . import operators
+from .batch_choice import choice_key, choose_batch_size
 from .cache import (
     TensorCache,
     cache_folder,
@@ -25,7 +26,6 @@ from .cache import (
     image_fingerprints,
     model_fingerprint,
 )
-from .batch_choice import choice_key, choose_batch_size
 from .cam import cam_maps
 from .data import ImageSet, load_images
 from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
@@ -340,11 +340,8 @@ class TorchBackend:
 
 
 def open_backend(settings: Settings) -> TorchBackend:
-    """Build the torch backend from a run's settings (over Ray actors when `workers` > 1)."""
-    if settings.workers > 1:
-        from .distributed import open_distributed
-
-        return open_distributed(settings)
+    """Build the torch backend from a run's settings (in this process: `distributed.open_distributed`
+    shards the images over Ray actors)."""
     backend = build_backend(settings)
     backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
     pick_batch_size(backend, settings)

@@ -1,9 +1,9 @@
 """The batch size chosen by measurement (`:sycam.batch-size 0`, the default).
 
 At start-up the classifier's forward pass is timed on the real model, device and input size at
-a few batch sizes (powers of two, a second or two in all); the size with the lowest time per
-image wins, the smallest one within `_CLOSE` of it when several are close, since a smaller batch
-pads short calls less. The choice is cached as JSON in the terminal cache folder, keyed by the
+a few batch sizes (powers of two from `MIN_CALL`, the fewest images a call carries; a second or
+two in all, at least three sizes); the size with the lowest time per image wins, the smallest one
+within `_CLOSE` of it when several are close, since a smaller batch pads short calls less. The choice is cached as JSON in the terminal cache folder, keyed by the
 model's fingerprint, device, input size and torch thread count. On CUDA, a size that runs out
 of memory ends the sweep instead of failing it.
 """
@@ -17,14 +17,15 @@ import torch
 from torch import Tensor
 
 from ...core.atomic import write_atomically
-from .models import Classifier
+from .models import MIN_CALL, Classifier
 
-SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+SIZES = tuple(MIN_CALL << i for i in range(7))  # 4 ... 256: a smaller call is padded to MIN_CALL anyway
 CHOICES_FILE = "batch-sizes.json"
 _CLOSE = 1.05  # sizes within 5% of the fastest per image count as equally fast
 _CALL_SECONDS = 0.4  # a single timed call slower than this ends the sweep (larger ones are slower still)
 _SWEEP_SECONDS = 2.0  # the whole sweep's share of start-up
 _REPEATS = 3  # each size is timed this many times (the fastest counts: a busy machine only adds)
+_AT_LEAST = 3  # sizes measured whatever the time (unless memory runs out)
 
 
 def sweep(classifier: Classifier, sample: Tensor, sizes: tuple[int, ...] = SIZES,
@@ -46,7 +47,8 @@ def sweep(classifier: Classifier, sample: Tensor, sizes: tuple[int, ...] = SIZES
                 torch.cuda.empty_cache()
                 break
             per_image[size] = seconds / size
-            if seconds > call_seconds or time.perf_counter() - began > sweep_seconds:
+            enough = len(per_image) >= _AT_LEAST
+            if enough and (seconds > call_seconds or time.perf_counter() - began > sweep_seconds):
                 break
     finally:
         classifier.forwards, classifier.tail_forwards = counts
@@ -55,15 +57,18 @@ def sweep(classifier: Classifier, sample: Tensor, sizes: tuple[int, ...] = SIZES
 
 def _fastest_call(classifier: Classifier, batch: Tensor) -> float:
     with torch.no_grad():
-        classifier._run(batch)  # warm-up: allocation and kernel selection
-        fastest = float("inf")
-        for _ in range(_REPEATS):
-            _synchronize(classifier.device)
-            start = time.perf_counter()
-            classifier._run(batch)
-            _synchronize(classifier.device)
-            fastest = min(fastest, time.perf_counter() - start)
+        fastest = _timed(classifier, batch)  # also the warm-up: allocation and kernel selection
+        for _ in range(_REPEATS if fastest < _CALL_SECONDS / 4 else 1):  # slow calls vary less
+            fastest = min(fastest, _timed(classifier, batch))
     return fastest
+
+
+def _timed(classifier: Classifier, batch: Tensor) -> float:
+    _synchronize(classifier.device)
+    start = time.perf_counter()
+    classifier._run(batch)
+    _synchronize(classifier.device)
+    return time.perf_counter() - start
 
 
 def _synchronize(device: torch.device) -> None:

@@ -189,7 +189,12 @@ def _print_warnings(warnings: Sequence[str], path: str) -> None:
 
 
 def open_backend(problem: Problem) -> ReportBackend:
-    """The torch backend for a problem's settings (imported here: `--parse-only` needs no torch)."""
+    """The torch backend for a problem's settings (imported here: `--parse-only` needs no torch);
+    over Ray actors with `workers` > 1."""
+    if problem.settings.workers > 1:
+        from ..backends.torch_cam.distributed import open_distributed
+
+        return open_distributed(problem.settings)
     from ..backends.torch_cam.backend import open_backend as open_torch_backend
 
     return open_torch_backend(problem.settings)
