@@ -1,11 +1,12 @@
 """GPU throughput and a projection for the published workload (one command, under 10 minutes).
 
     python benchmarks/bench_gpu.py                  # cuda:0; ResNet-50 (random weights) at 224×224
-    python benchmarks/bench_gpu.py --device cpu --images 16 --candidates 10   # a dry run anywhere
+    python benchmarks/bench_gpu.py --device cpu --images 8 --candidates 5 --seconds 0.2 --max-batch 8   # a dry run
 
 Prints:
 1. forwards per second of `Classifier.probs` (the metric's forward pass) for ResNet-50 at 224×224
-   over batch sizes 1 … 256 (a size that runs out of memory ends the sweep);
+   over batch sizes 1 … 256 (a size that runs out of memory ends the sweep; sizes 1 and 2 run
+   padded to 4 images, as every model call of sycam is, so they count 1 or 2 forwards for 4 images' work);
 2. the batch size sycam's start-up timing chooses (`batch_choice.choose_batch_size`, measured
    fresh) and the forwards per second at it;
 3. forwards per candidate-image for grid deletion at P = 10, measured by scoring `--candidates`
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=64, help="images scored for forwards per candidate-image")
     parser.add_argument("--candidates", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=3.0, help="timing per batch size")
+    parser.add_argument("--max-batch", type=int, default=256, help="the largest batch size of the sweep")
     args = parser.parse_args()
     device = torch.device(args.device)
     model, layer, normalize, size = load_model("resnet50")
@@ -80,7 +82,7 @@ def main() -> None:
     print("| batch | forwards/s |")
     print("|---|---|")
     sweep: dict[int, float] = {}
-    for batch in SIZES:
+    for batch in (size for size in SIZES if size <= args.max_batch):
         try:
             sweep[batch] = rate(classifier, pixels, batch, args.seconds)
         except torch.cuda.OutOfMemoryError:
@@ -97,7 +99,7 @@ def main() -> None:
     print(f"chosen batch {chosen} (timed in {choosing:.1f} s): {at_chosen:.0f} forwards/s; "
           f"best of sweep {best}: {sweep[best]:.0f} forwards/s ({at_chosen / sweep[best]:.2f} of it)")
 
-    images.pixels = pixels.cpu()
+    images.pixels, images.masks = pixels.cpu(), None  # deletion needs no masks (theirs are 64×64)
     classifier.batch_size = chosen
     backend = TorchBackend(classifier, images, steps=10)
     index = list(range(len(images.names)))
@@ -110,7 +112,7 @@ def main() -> None:
     per_candidate_image = (backend.forwards - before) / (len(weights) * len(index))
     print(f"grid deletion P=10: {len(weights)} candidates × {len(index)} images: "
           f"{per_candidate_image:.2f} forwards per candidate-image "
-          f"({len(weights) * len(index) / scoring:.0f} candidate-images/s incl. maps and memo)")
+          f"({len(weights) * len(index) / scoring:.1f} candidate-images/s incl. maps and memo)")
     hours = PUBLISHED_IMAGES * PUBLISHED_CANDIDATES * per_candidate_image / at_chosen / 3600
     print(f"projected: {PUBLISHED_IMAGES} images × {PUBLISHED_CANDIDATES} candidates × {per_candidate_image:.2f} "
           f"forwards / {at_chosen:.0f} per s = {hours:.2f} hours of forwards on this device "

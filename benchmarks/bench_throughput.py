@@ -46,17 +46,22 @@ QUICKSTART = Path(__file__).resolve().parent.parent / "grammars" / "quickstart.s
 # ---------------------------------------------------------------- batch
 
 
-def forwards_per_second(classifier: Classifier, pixels: torch.Tensor, batch: int, repeats: int) -> float:
-    """Images per second of `probs` over `pixels` at batch size `batch` (best of `repeats`)."""
-    classifier.batch_size = batch
+def forwards_per_second(classifier: Classifier, pixels: torch.Tensor, batches: list[int],
+                        rounds: int) -> dict[int, float]:
+    """Images per second of `probs` over `pixels` at each batch size: the best of `rounds` rounds,
+    each timing every size once (interleaved, so a busy spell on a shared machine hits all sizes)."""
     targets = torch.zeros(len(pixels), dtype=torch.long)
-    classifier.probs(pixels[:batch], targets[:batch])  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        classifier.probs(pixels, targets)
-        best = min(best, time.perf_counter() - start)
-    return len(pixels) / best
+    best = {batch: float("inf") for batch in batches}
+    for batch in batches:  # warm-up
+        classifier.batch_size = batch
+        classifier.probs(pixels[:batch], targets[:batch])
+    for _ in range(rounds):
+        for batch in batches:
+            classifier.batch_size = batch
+            start = time.perf_counter()
+            classifier.probs(pixels, targets)
+            best[batch] = min(best[batch], time.perf_counter() - start)
+    return {batch: len(pixels) / seconds for batch, seconds in best.items()}
 
 
 def bench_batch(repeats: int) -> None:
@@ -75,8 +80,9 @@ def bench_batch(repeats: int) -> None:
         choosing = time.perf_counter() - started
         for call in calls:
             pixels = torch.rand(call, 3, *size)
-            sweep = {b: forwards_per_second(classifier, pixels, b, repeats) for b in SIZES if b <= max(call, 16)}
-            at_chosen = forwards_per_second(classifier, pixels, chosen, repeats)
+            batches = sorted({b for b in SIZES if b <= max(call, 16)} | {chosen})
+            sweep = forwards_per_second(classifier, pixels, batches, repeats)
+            at_chosen = sweep[chosen]
             best_batch = max(sweep, key=sweep.get)
             print(f"| {label} | {call} images | {chosen} (timed in {choosing:.1f} s) | {at_chosen:.0f} | "
                   f"{sweep[best_batch]:.0f} ({best_batch}) | {at_chosen / sweep[best_batch]:.2f} |")
@@ -202,7 +208,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         os.environ.setdefault("SYCAM_CACHE", cache)  # a fresh terminal cache unless one is given
         if args.what == "batch":
-            bench_batch(max(args.repeats, 3))
+            bench_batch(max(args.repeats, 5))
         elif args.what == "search":
             bench_search(args, Path(cache))
         else:

@@ -89,6 +89,7 @@ class RayBackend:
         self._channels = started[0][0]
         self._forwards = [forwards for _, forwards in started]
         self.replaced = 0  # actors replaced after dying
+        self._lost_forwards = 0  # forwards of actors that died
 
     # ------------------------------------------------------------ fan-out and gather
 
@@ -115,6 +116,8 @@ class RayBackend:
                 except self.ray.exceptions.RayActorError:
                     if attempt == _RETRIES:
                         raise
+                    self._lost_forwards += self._forwards[shard]
+                    self._forwards[shard] = 0
                     self.actors[shard] = self._new_actor(shard)
                     self.replaced += 1
                     ref = self._submit(shard, method, args, raw)
@@ -149,8 +152,8 @@ class RayBackend:
 
     @property
     def forwards(self) -> int:
-        """Images passed through the model by all actors (replaced ones' counts restart)."""
-        return sum(self._forwards)
+        """Images passed through the model by all actors, those that died included."""
+        return sum(self._forwards) + self._lost_forwards
 
     def images(self) -> int:
         return self._images
