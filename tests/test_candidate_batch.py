@@ -1,10 +1,16 @@
 """Candidate batching: first tiers of several candidates scored in one backend call, decided in
-enumeration order, give the same events, answer and objective as one-at-a-time scoring."""
+enumeration order, give the same events, answer and objective as one-at-a-time scoring (on the
+numpy fake backend), and the same stdout and candidate log on quickstart (the built-in model)."""
+import contextlib
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 from problems import make_problem
 from test_solver import Recorder, published_setup
 
+import sycam_sygus.app.cli as cli
 from sycam_sygus.engine.search import solve
 from sycam_sygus.ir import var
 
@@ -61,3 +67,30 @@ def test_batched_runs_are_fewer_backend_calls_for_the_same_scores():
     assert sum(many.calls) == sum(one.calls)  # the same candidate-tier scores ...
     assert len(many.calls) < len(one.calls)  # ... in fewer calls
     assert np.all(np.array(many.calls) >= 1)
+
+
+QUICKSTART = Path(__file__).resolve().parents[1] / "grammars" / "quickstart.sl"
+
+
+def solve_cli(problem: Path, report: Path, *flags: str) -> str:
+    """stdout of an in-process `sycam-solve` run on the built-in model (small budget)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main([str(problem), "--report", str(report), "--images", "16", "--tiers", "6 16",
+                         "--max-candidates", "20", "--quiet", *flags]) == 0
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("variant", ["quickstart", "optimise"])
+def test_quickstart_prints_and_logs_the_same_with_and_without_candidate_batching(variant, tmp_path, monkeypatch):
+    monkeypatch.setenv("SYCAM_CACHE", str(tmp_path / "cache"))
+    problem = QUICKSTART
+    if variant == "optimise":  # many candidates scored, the threshold moving after each best
+        problem = tmp_path / "optimise.sl"
+        problem.write_text(QUICKSTART.read_text().replace("(constraint (>= (deletion weights) (deletion gradcam)))",
+                                                          "(optimize-synth ((! (deletion weights) :max)))"))
+    one = solve_cli(problem, tmp_path / "one", "--candidate-batch", "1")
+    many = solve_cli(problem, tmp_path / "many", "--candidate-batch", "16")
+    assert one.startswith("(") and many == one
+    log = (tmp_path / "one" / "candidates.jsonl").read_bytes()
+    assert len(log.splitlines()) > 3 and (tmp_path / "many" / "candidates.jsonl").read_bytes() == log
