@@ -25,6 +25,7 @@ from ...core.errors import OptionError
 from ...core.settings import Settings
 from . import operators
 from .backend import TorchBackend, build_backend, pick_batch_size
+from .models import pick_device
 from .terminals import check_terminal
 
 _RETRIES = 3  # replacements of one shard's actor for one call before the run gives up
@@ -67,16 +68,18 @@ class RayBackend:
         import ray
 
         self.ray = ray
-        self.settings = settings
         self.count = settings.workers
-        probe = build_backend(settings.replace(workers=1))  # the images and description only: no model call
+        gpus = 1 if pick_device(settings.device).type == "cuda" else 0
+        # each actor sees only its own GPU (Ray sets CUDA_VISIBLE_DEVICES): "cuda" is that one
+        settings = settings.replace(device="cuda" if gpus else "cpu")
+        self.settings = settings
+        probe = build_backend(settings.replace(workers=1, device="cpu"))  # images and description: no model call
         self._images = probe.images()
-        self._description = probe.describe()
+        self._description = {**probe.describe(), "device": settings.device}
         self.shards = [list(range(j, self._images, self.count)) for j in range(self.count)]
         if not all(self.shards):
             raise OptionError("workers", f"{self.count} workers for {self._images} images leaves a worker without images",
                               hint="use at most as many workers as images")
-        gpus = 1 if probe.device.type == "cuda" else 0
         self._remote = ray.remote(num_cpus=0 if gpus else 1, num_gpus=gpus)(ShardWorker)
         self._forwards = [0] * self.count
         self.actors = [self._remote.remote(settings, shard, 1) for shard in self.shards]
