@@ -80,7 +80,7 @@ def test_unknown_model_name_has_a_hint():
 
 
 def test_entry_point_and_weights_file(tmp_path):
-    model, layer, normalize, size = load_model("test_models_data:tiny_factory")
+    model, layer, normalize, size = load_model("test_models_data:tiny_factory", trust_code=True)
     assert isinstance(model, nn.Sequential) and normalize is None and size == (224, 224)
     assert layer == ""
     with pytest.raises(SygusError, match="no target layer given") as error:
@@ -88,13 +88,13 @@ def test_entry_point_and_weights_file(tmp_path):
     assert "0" in error.value.hint  # the only convolution's path
     state = {k: torch.full_like(v, 0.25) for k, v in model.state_dict().items()}
     torch.save(state, tmp_path / "w.pt")
-    loaded, *_ = load_model("test_models_data:tiny_factory", str(tmp_path / "w.pt"))
+    loaded, *_ = load_model("test_models_data:tiny_factory", str(tmp_path / "w.pt"), trust_code=True)
     assert all(torch.equal(v, state[k]) for k, v in loaded.state_dict().items())
     torch.save({"unrelated": torch.zeros(1)}, tmp_path / "bad.pt")
     with pytest.raises(SygusError, match="cannot load weights"):
-        load_model("test_models_data:tiny_factory", str(tmp_path / "bad.pt"))
+        load_model("test_models_data:tiny_factory", str(tmp_path / "bad.pt"), trust_code=True)
     with pytest.raises(SygusError, match="cannot load model entry point"):
-        load_model("test_models_data:no_such_factory")
+        load_model("test_models_data:no_such_factory", trust_code=True)
 
 
 @pytest.mark.parametrize("name", ["resnet18", "vgg11", "densenet121", "mobilenet_v2", "mobilenet_v3_small",

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ...core.deadline import NEVER, Deadline
 from ...core.errors import OptionError
 from ...core.logic import TERMINALS
 from ...core.settings import Settings
@@ -69,6 +70,8 @@ class TorchBackend:
         self._targets: Tensor | None = None
         self._memo: dict[str, tuple[Tensor, Tensor]] = {}  # kind -> (values [N, ...], known [N])
         self._evaluator: MetricEvaluator | None = None
+        # Checked between chunks of terminal work; the CLI sets the run's deadline (and stop flag).
+        self.deadline: Deadline = NEVER
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -224,7 +227,7 @@ class TorchBackend:
         if len(missing) and self.cache is not None:
             keys = [(i, self._key(kind, i)) for i in missing.tolist()]  # may compute targets (and drop the cache)
             try:
-                loaded = [(i, self.cache.load(key)) for i, key in keys] if self.cache is not None else []
+                loaded = self._load_entries(kind, keys) if self.cache is not None else []
             except OSError as error:
                 self._drop_cache(error)
                 loaded = []
@@ -233,10 +236,32 @@ class TorchBackend:
                 self._remember(kind, torch.tensor([i for i, _ in found], device=self.device),
                                torch.stack([t for _, t in found]).to(self.device), store=False)
             missing = self._missing(kind, index)
-        if len(missing):
-            for computed_kind, values in compute(missing).items():
-                self._remember(computed_kind, missing, values)
+        for part in missing.split(self._chunk_images(kind)) if len(missing) else ():
+            self.deadline.check()  # a stop loses at most the chunk running: earlier ones are cached
+            for computed_kind, values in compute(part).items():
+                self._remember(computed_kind, part, values)
         return self._memo[kind][0][index]
+
+    def _load_entries(self, kind: str, keys: list[tuple[int, str]]) -> list[tuple[int, Tensor | None]]:
+        """Cached values of `kind` for (image, key) pairs, each of the one shape `kind` has here
+        (that of the values in memory, a terminal's [K] once activations are, else of the first entry loaded)."""
+        shape = tuple(self._memo[kind][0].shape[1:]) if kind in self._memo else (
+            (self._memo["acts"][0].shape[1],) if kind in TERMINALS and "acts" in self._memo else None)
+        loaded = []
+        for i, key in keys:
+            if self.cache is None:
+                break
+            value = self.cache.load(key, shape)
+            shape = shape or (None if value is None else tuple(value.shape))
+            loaded.append((i, value))
+        return loaded
+
+    def _chunk_images(self, kind: str) -> int:
+        """Images per chunk of `kind`'s computation: one batch of model passes, at least one image
+        (cic and abl take K passes per image, so a chunk of them is one image when K >= batch)."""
+        if kind not in ("cic", "abl"):
+            return self.classifier.batch_size
+        return max(1, self.classifier.batch_size // self.channels())
 
     def _missing(self, kind: str, index: Tensor) -> Tensor:
         if kind not in self._memo:
@@ -269,7 +294,8 @@ class TorchBackend:
                     key = self._key(kind, i)
                     if self.cache is None:
                         break
-                    self.cache.store(key, value)
+                    self.cache.store(key, value, {"kind": kind, "image": self._image_hashes[i],
+                                                  "layer": self.classifier.layer_name, "model": self._model_hash})
             except OSError as error:
                 self._drop_cache(error)
 
@@ -311,9 +337,9 @@ class TorchBackend:
         def compute(index: Tensor) -> dict[str, Tensor]:
             pixels, targets, acts = self.pixels[index], self._all_targets()[index], self.activations(index.tolist())
             if name == "cic":
-                return {name: score_cam_terminal(self.classifier, pixels, targets, acts)}
+                return {name: score_cam_terminal(self.classifier, pixels, targets, acts, self.deadline.check)}
             logits = self._per_image("logits", index, self._compute_logits)
-            return {name: ablation_terminal(self.classifier, pixels, targets, acts, logits)}
+            return {name: ablation_terminal(self.classifier, pixels, targets, acts, logits, self.deadline.check)}
         return compute
 
     # ------------------------------------------------------------ helpers
@@ -337,10 +363,10 @@ class TorchBackend:
         return [weights[i:i + size] for i in range(0, len(weights), size)]
 
 
-def open_backend(settings: Settings) -> TorchBackend:
-    """Build the torch backend from a run's settings."""
+def open_backend(settings: Settings, trust_code: bool = False) -> TorchBackend:
+    """Build the torch backend from a run's settings (`trust_code`: an entry-point model may be run)."""
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
-    model, default_layer, normalize, size = load_model(settings.model, settings.weights)
+    model, default_layer, normalize, size = load_model(settings.model, settings.weights, trust_code)
     layer, layer_name = find_layer(model, settings.layer or default_layer)
     images = load_images(settings.data, settings.masks, size, settings.images, settings.seed)
     classifier = Classifier(model, layer, normalize, device, settings.batch_size)

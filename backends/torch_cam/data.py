@@ -40,8 +40,9 @@ def load_images(data: str, masks: str, size: tuple[int, int], count: int, seed: 
     less those whose mask is empty."""
     if data.startswith("builtin:"):
         from . import builtin
+        from .models import builtin_name
 
-        pixels, labels, builtin_masks, names = builtin.load_data(data)
+        pixels, labels, builtin_masks, names = builtin.load_data(builtin_name("data", data))
         height, width = pixels.shape[-2:]
         images = ImageSet(pixels.float(), labels.long(), builtin_masks, list(names), [(width, height)] * len(names))
         images = images.subset(seeded_order(len(images.names), count, seed))
@@ -71,8 +72,10 @@ def seeded_order(total: int, count: int, seed: int) -> Tensor:
 def read_image_folder(folder: Path, size: tuple[int, int], count: int = 0, seed: int = 0) -> ImageSet:
     """A seeded subset of the images under `folder` (class sub-folders -> labels), resized to (H, W)."""
     if not folder.is_dir():
-        raise OptionError("data", f"data folder '{folder}' does not exist",
-                         hint="give an image folder or 'builtin:cluttered-mnist'")
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OptionError("data", f"data folder '{folder}' {what}",
+                         hint="give a folder of images (class sub-folders give labels) or 'builtin:cluttered-mnist'")
+    # is_file() is False for FIFOs and devices: they are never opened (opening a FIFO blocks)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise OptionError("data", f"no images in '{folder}'",
@@ -88,15 +91,21 @@ def read_image_folder(folder: Path, size: tuple[int, int], count: int = 0, seed:
 
 
 def _open(path: Path, option: str):
+    """A decoded image; a bomb (more than PIL's MAX_IMAGE_PIXELS, warned or not) is refused before
+    decoding, as is anything that is not an image."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(path)
-        image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+            image.load()
         return image
-    except (OSError, UnidentifiedImageError) as error:
-        raise OptionError(option, f"cannot read image '{path}': {error}",
-                         hint="check that the file exists and is a readable image") from None
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as error:
+        text = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise OptionError(option, f"cannot read image '{path}': {text}",
+                         hint="check that the file is a readable image of a sensible size") from None
 
 
 def _to_pixels(image, size: tuple[int, int]) -> Tensor:

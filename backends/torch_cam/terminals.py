@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -61,12 +62,14 @@ def normalized_upsample(acts: Tensor, size: tuple[int, int]) -> Tensor:
 
 
 @torch.no_grad()
-def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor) -> Tensor:
+def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor,
+                       check: Callable[[], None] = lambda: None) -> Tensor:
     """cic: `p_c(x ⊙ H^k) − p_c(black)`, the K masked images of all images batched together.
 
     A constant channel has `H^k = 0`, so its masked image *is* the black baseline and its value
     is exactly 0: those channels cost no model call. The masked images go through the
     classifier's inference-optimised model (no hooks are needed here), checked against the model.
+    `check()` runs before each batch (it raises to stop: a deadline passed, a signal came).
     """
     count, channels = acts.shape[:2]
     device = classifier.device
@@ -78,6 +81,7 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     varying = (flat.amax(dim=2) > flat.amin(dim=2)).flatten().nonzero().squeeze(1)
     values = torch.zeros(count * channels, device=device)
     for chunk in varying.split(classifier.batch_size):
+        check()
         image, channel = chunk // channels, chunk % channels
         masks = normalized_upsample(acts[image, channel].unsqueeze(1), size)
         values[chunk] = classifier.probs(pixels[image] * masks, targets[image], optimized=True) - black[targets[image]]
@@ -85,9 +89,9 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
 
 
 def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor,
-                      logits: Tensor) -> Tensor:
+                      logits: Tensor, check: Callable[[], None] = lambda: None) -> Tensor:
     """abl: `(y_c − y_c^(k)) / y_c` (0 where `y_c = 0`, as protected division)."""
     targets = targets.to(classifier.device)
     clean = logits.gather(1, targets.view(-1, 1))
-    ablated = classifier.ablated_logits(pixels, acts, targets, logits)
+    ablated = classifier.ablated_logits(pixels, acts, targets, logits, check)
     return protected_divide(clean - ablated, clean)

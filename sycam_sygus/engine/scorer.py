@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..core.deadline import Stopped
 from ..ir import Term, to_sygus
 from .enumerate import TermValues
 from .observer import EQUIVALENCE_SUBSET, Observer, TierRef
@@ -29,7 +30,7 @@ def evaluate(term: Term, backend: SearchBackend[Weights], images: Sequence[int])
     return TermValues(backend, images).get(term)
 
 
-class BudgetSpent(Exception):
+class BudgetSpent(Stopped):
     """Raised before a tier evaluation once the search's time is up or a stop was asked for."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.deadline import Stopped
 from ..core.errors import SygusError, did_you_mean
 from ..ir import Problem, Term, derivable, to_sygus
 from ..ir.symbolic import simplify
@@ -20,7 +21,7 @@ from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images
 from .observer import Observer
 from .port import SearchBackend
-from .scorer import BudgetSpent, KnownScores, Scorer
+from .scorer import KnownScores, Scorer
 
 
 @dataclass
@@ -192,7 +193,7 @@ class Search:
                     break
         except KeyboardInterrupt:
             interrupted = True
-        except BudgetSpent:
+        except Stopped:  # the scorer's BudgetSpent, or a backend's chunked terminal giving up
             interrupted = self.stop.is_set()
             cut = not interrupted
         finally:
@@ -311,7 +312,7 @@ def _solve_by_class(
             # each branch passed only its own class's tiers: the whole case split must pass the
             # default search's tiers against its threshold too, else the default stays the answer
             verdict = default_search.check(raw, default.threshold)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stopped):
             verdict, interrupted = Verdict(passed=False), True
         if verdict.passed:
             result = _result(default, raw, printable, verdict)
