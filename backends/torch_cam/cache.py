@@ -24,7 +24,8 @@ from torch import Tensor, nn
 from ...core.atomic import write_atomically
 from ...core.files import regular_file
 
-MAGIC = b"SYCAM-CACHE 2\n"  # 2: entries record their key; the checksum covers the header
+FAMILY = b"SYCAM-CACHE "
+MAGIC = FAMILY + b"2\n"  # 2: entries record their key; the checksum covers the header
 SUFFIX = ".sycam"
 
 
@@ -79,6 +80,9 @@ class TensorCache:
             if error.errno not in (errno.EINVAL, errno.EISDIR):
                 raise  # an unusable cache folder: the backend goes on without the cache
             data = b""  # a folder or FIFO in the entry's place: never opened, replaced on store
+        if data.startswith(FAMILY) and not data.startswith(MAGIC):  # another version's entry: recomputed, quietly
+            self.misses += 1
+            return None
         tensor = _decode(data, key)
         if tensor is None or (shape is not None and tuple(tensor.shape) != tuple(shape)) or (
                 tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())):

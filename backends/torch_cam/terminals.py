@@ -80,7 +80,7 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     flat = acts.flatten(2)
     varying = (flat.amax(dim=2) > flat.amin(dim=2)).flatten().nonzero().squeeze(1)
     values = torch.zeros(count * channels, device=device)
-    for chunk in varying.split(classifier.batch_size):
+    for chunk in varying.split(classifier.batch_size) if len(varying) else ():  # all constant: all 0
         check()
         image, channel = chunk // channels, chunk % channels
         masks = normalized_upsample(acts[image, channel].unsqueeze(1), size)

@@ -450,4 +450,6 @@ def _placed(err: OptionError, path: str, positions: dict, flagged: set[str]) -> 
 
 
 if __name__ == "__main__":  # `python -m sycam_sygus.app.cli`, same as `sycam-solve` and `python -m sycam_sygus`
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # `-m` put the working directory first: never import from it
+        del sys.path[0]
     sys.exit(main())

@@ -19,8 +19,14 @@ class Option:
     low_excluded: bool = False  # the value must be above `low`, not equal to it
 
 
+# Whole-number options (seeds, counts, sizes) reach torch and numpy as signed 64-bit integers.
+INT_LIMIT = 2**63
+
+
 def out_of_range(option: Option, value: float) -> str:
-    """Why a numeric option's value is too small ("expected a number >= 1, got 0"), or "" when it is fine."""
+    """Why a numeric option's value is out of range ("expected a number >= 1, got 0"), or "" when it is fine."""
+    if option.kind is int and not -INT_LIMIT < value < INT_LIMIT:
+        return f"expected a whole number of magnitude below 2^63, got {str(value)[:30]}{'...' if len(str(value)) > 30 else ''}"
     if option.low is None or value > option.low or (value == option.low and not option.low_excluded):
         return ""
     return f"expected a number {'>' if option.low_excluded else '>='} {option.low:g}, got {value:g}"
@@ -45,6 +51,8 @@ def tier_sizes(value: str | Sequence[int]) -> list[int]:
         sizes = [int(part) for part in parts]
     except (TypeError, ValueError):
         raise ValueError(f'expected space-separated whole numbers like "30 100 300", got {value!r}') from None
+    if sizes and max(sizes) >= INT_LIMIT:
+        raise ValueError(f"tier sizes must be below 2^63, got {str(value)[:40]!r}")
     if not sizes or min(sizes) < 1 or sizes != sorted(sizes):  # a tier only grows: each re-checks its prefix
         raise ValueError(f"tier sizes must be positive and ascending (smallest first), got {value!r}")
     return sizes

@@ -15,6 +15,7 @@ from .theories import BOOL, INT, REAL, SignatureError, accepts, sort_text
 
 ARROW = "->"
 BINDERS = (ast.Let, ast.Quantified)
+MAX_OPERATOR_NUMERAL = 2**31 - 1  # pow exponent, topk count
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,9 @@ class Checker:
         if not (isinstance(operand, ast.Literal) and operand.kind == "numeral" and int(operand.text) >= 1):
             raise self.error(f"{what} must be a numeral literal >= 1", _at(operand.pos, app.pos),
                              f"write e.g. ({name} x 2); the {what} is part of the operator, not a term")
+        if int(operand.text) > MAX_OPERATOR_NUMERAL:  # torch takes it as a 64-bit integer, then computes
+            raise self.error(f"{what} {operand.text[:20]}{'...' if len(operand.text) > 20 else ''} is out of range",
+                             _at(operand.pos, app.pos), f"the {what} is at most {MAX_OPERATOR_NUMERAL}")
 
     def user_call(self, name: str, function: FunctionSignature, app: ast.App, args: tuple[Sort, ...]) -> Sort:
         pos = _at(app.head.pos, app.pos)
