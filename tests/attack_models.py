@@ -1,6 +1,5 @@
 """Entry-point factories for the hardening tests (trusted: they are named on the command line)."""
 import torch
-
 from tiny_models import GapNet
 
 

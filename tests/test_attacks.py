@@ -23,11 +23,11 @@ import pytest
 import torch
 from fake_backend import FakeBackend
 from slow_fake import SlowCic
+from sycam_sygus.backends.torch_cam.cache import TensorCache
 from test_cli import PROBLEM, TABLES, TRUTH
 
 import sycam_sygus.app.cli as cli
 from sycam_sygus.app import runlog
-from sycam_sygus.backends.torch_cam.cache import TensorCache
 from sycam_sygus.core.deadline import ANSWER_GRACE
 
 TESTS = Path(__file__).parent

@@ -32,6 +32,7 @@ from ..engine.observer import Fanout
 from ..engine.port import ReportBackend
 from ..engine.scorer import evaluate
 from ..engine.search import SolveResult, solve
+from ..frontend.ast import CheckSynth
 from ..frontend.lower import problem_from_script
 from ..frontend.parser import parse_file
 from ..frontend.printer import print_script
@@ -179,6 +180,9 @@ def _print_parsed(args: argparse.Namespace) -> int:
 def _solve(args: argparse.Namespace, started: float, signals: StopSignals) -> int:
     overrides = option_overrides(args)
     script = parse_file(args.file, strict=args.strict)
+    if not any(isinstance(command, CheckSynth) for command in script.commands):
+        raise SygusError("the problem has no (check-synth), so nothing asks for a solution", NOWHERE, args.file,
+                         "end the file with (check-synth)")
     try:
         problem = problem_from_script(script, overrides)
     except OptionError as err:  # a flag's value, or one that spans several options: placed where it was set

@@ -6,7 +6,6 @@ from typing import Iterable
 
 from .sorts import NOWHERE, Pos
 
-
 SOURCE_WINDOW = 160  # characters of a long source line shown around the caret
 
 

@@ -175,7 +175,8 @@ def problem_from_script(script: ast.Script, overrides: dict | None = None) -> pr
 
 
 def _check_frame(script: ast.Script, warnings: list[str]) -> None:
-    """A late set-logic and a missing check-synth are errors, a second check-synth a warning (CAM-THEORY §7)."""
+    """A late set-logic is an error, a second check-synth a warning (CAM-THEORY §7; `sycam-solve` also
+    refuses a file without check-synth)."""
     commands = script.commands
     logics = [i for i, c in enumerate(commands) if isinstance(c, ast.SetLogic)]
     early = (ast.SetLogic, ast.SetOption, ast.SetFeature, ast.SetInfo)
@@ -183,9 +184,6 @@ def _check_frame(script: ast.Script, warnings: list[str]) -> None:
         raise SygusError("(set-logic) comes after commands that need its functions", commands[logics[0]].pos,
                          script.path, "move (set-logic SYCAM) to the top of the file")
     checks = [c for c in commands if isinstance(c, ast.CheckSynth)]
-    if not checks:
-        raise SygusError("the problem has no (check-synth), so nothing asks for a solution", ast.NOWHERE,
-                         script.path, "end the file with (check-synth)")
     for extra in checks[1:]:
         warnings.append(f"{script.path}:{extra.pos.line}:{extra.pos.col}: warning: a second (check-synth); "
                         "sycam answers once, for every command in the file")
