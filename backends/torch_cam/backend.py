@@ -7,6 +7,7 @@ the device; numpy appears only in `score`, `maps` and `pictures` (the protocol b
 """
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Callable, Mapping, Sequence
 
@@ -236,10 +237,15 @@ class TorchBackend:
                 self._remember(kind, torch.tensor([i for i, _ in found], device=self.device),
                                torch.stack([t for _, t in found]).to(self.device), store=False)
             missing = self._missing(kind, index)
+        last = 0.0
         for part in missing.split(self._chunk_images(kind)) if len(missing) else ():
-            self.deadline.check()  # a stop loses at most the chunk running: earlier ones are cached
+            # A stop loses at most the chunk running (earlier ones are cached); a chunk that would end
+            # past the deadline at the last one's pace is not started: its work could not be used.
+            self.deadline.check(last)
+            began = time.monotonic()
             for computed_kind, values in compute(part).items():
                 self._remember(computed_kind, part, values)
+            last = time.monotonic() - began
         return self._memo[kind][0][index]
 
     def _load_entries(self, kind: str, keys: list[tuple[int, str]]) -> list[tuple[int, Tensor | None]]:

@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import importlib
 import re
+import time
 import warnings
 from typing import Callable, Iterator, Sequence
 
@@ -415,12 +416,12 @@ class Classifier:
 
     @torch.no_grad()
     def ablated_logits(self, pixels: Tensor, acts: Tensor, targets: Tensor, clean_logits: Tensor,
-                       check: Callable[[], None] = lambda: None) -> Tensor:
+                       check: Callable[[float], None] = lambda upcoming: None) -> Tensor:
         """`y_c^(k)` `[N, K]`: the target logit with channel k of the layer output set to 0.
 
         Runs only the network's tail when it was derived and reproduces `clean_logits`;
         otherwise re-runs the whole model with the ablated activations substituted by a hook.
-        `check()` runs before each batch (it raises to stop).
+        `check(seconds)` runs before each batch with the last batch's duration (it raises to stop).
         """
         targets = targets.to(self.device)
         pixels = pixels.to(self.device)
@@ -428,8 +429,10 @@ class Classifier:
         use_tail = self._tail is not None and self._tail_matches(acts, clean_logits)
         pairs = torch.arange(count * channels, device=self.device)
         out = []
+        last = 0.0
         for chunk in pairs.split(self.batch_size):
-            check()
+            check(last)
+            began = time.monotonic()
             image, channel = chunk // channels, chunk % channels
             ablated = acts[image].clone()
             ablated[torch.arange(len(chunk), device=self.device), channel] = 0
@@ -441,6 +444,7 @@ class Classifier:
                 with self._layer_hook(substitute=ablated):
                     logits = self._run(pixels[image])
             out.append(logits.gather(1, targets[image].view(-1, 1)).squeeze(1))
+            last = time.monotonic() - began
         return torch.cat(out).view(count, channels)
 
     def _tail_matches(self, acts: Tensor, clean_logits: Tensor) -> bool:

@@ -1,6 +1,7 @@
 """The terminals of CAM-THEORY §3: per-channel values `[I, K]`, batched on the device."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -63,13 +64,14 @@ def normalized_upsample(acts: Tensor, size: tuple[int, int]) -> Tensor:
 
 @torch.no_grad()
 def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor,
-                       check: Callable[[], None] = lambda: None) -> Tensor:
+                       check: Callable[[float], None] = lambda upcoming: None) -> Tensor:
     """cic: `p_c(x ⊙ H^k) − p_c(black)`, the K masked images of all images batched together.
 
     A constant channel has `H^k = 0`, so its masked image *is* the black baseline and its value
     is exactly 0: those channels cost no model call. The masked images go through the
     classifier's inference-optimised model (no hooks are needed here), checked against the model.
-    `check()` runs before each batch (it raises to stop: a deadline passed, a signal came).
+    `check(seconds)` runs before each batch with the last batch's duration (it raises to stop: a
+    deadline passed or would pass during the batch, a signal came).
     """
     count, channels = acts.shape[:2]
     device = classifier.device
@@ -80,16 +82,19 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     flat = acts.flatten(2)
     varying = (flat.amax(dim=2) > flat.amin(dim=2)).flatten().nonzero().squeeze(1)
     values = torch.zeros(count * channels, device=device)
+    last = 0.0
     for chunk in varying.split(classifier.batch_size) if len(varying) else ():  # all constant: all 0
-        check()
+        check(last)
+        began = time.monotonic()
         image, channel = chunk // channels, chunk % channels
         masks = normalized_upsample(acts[image, channel].unsqueeze(1), size)
         values[chunk] = classifier.probs(pixels[image] * masks, targets[image], optimized=True) - black[targets[image]]
+        last = time.monotonic() - began
     return values.view(count, channels)
 
 
 def ablation_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, acts: Tensor,
-                      logits: Tensor, check: Callable[[], None] = lambda: None) -> Tensor:
+                      logits: Tensor, check: Callable[[float], None] = lambda upcoming: None) -> Tensor:
     """abl: `(y_c − y_c^(k)) / y_c` (0 where `y_c = 0`, as protected division)."""
     targets = targets.to(classifier.device)
     clean = logits.gather(1, targets.view(-1, 1))

@@ -12,8 +12,9 @@ import math
 import threading
 import time
 
-# Seconds past the time limit within which the answer is printed: the chunk running when the
-# limit passes (one model batch) finishes, then the answer is formatted (CAM-THEORY §7).
+# Seconds past the time limit within which the answer is printed (CAM-THEORY §7). Model-batch
+# loops do not start a batch that would end past the deadline at the pace of the previous one, so
+# what runs over is a batch slower than its predecessor, a first batch, or non-batched work.
 ANSWER_GRACE = 5.0
 
 
@@ -38,9 +39,10 @@ class Deadline:
         """Is the time up, or was a stop asked for?"""
         return self.stop.is_set() or time.monotonic() >= self.end
 
-    def check(self) -> None:
-        """Raise `Stopped` when `expired()`; long loops call this between chunks."""
-        if self.expired():
+    def check(self, upcoming: float = 0.0) -> None:
+        """Raise `Stopped` when `expired()`, or when a next chunk taking `upcoming` seconds (say, as
+        long as the last one) would end past the deadline; long loops call this between chunks."""
+        if self.stop.is_set() or time.monotonic() + upcoming >= self.end:
             raise Stopped
 
     def share(self, seconds: float, stop: threading.Event | None = None) -> "Deadline":
