@@ -559,3 +559,20 @@ def test_a_deadline_passing_mid_cic_keeps_the_finished_images_cached(tmp_path, m
     assert finished == [[0, 1]]  # 8 passes a batch, 4 channels an image: two images a chunk
     fresh = make_backend(tmp_path, pixels)
     assert fresh._uncached("cic", torch.arange(4)) == [2, 3]  # the finished chunk is on disk
+
+
+def test_values_in_memory_are_the_cached_ones_so_a_resumed_run_sees_the_same(tmp_path, monkeypatch):
+    from test_cache import make_backend
+
+    backend = make_backend(tmp_path, torch.rand(3, 3, 8, 8))
+    probe = backend.classifier.activations_and_gradients
+
+    def other_batch(pixels, targets):  # the probe's logits as another batch may round them
+        acts, grads, logits = probe(pixels, targets)
+        return acts, grads, logits + 1e-3
+
+    monkeypatch.setattr(backend.classifier, "activations_and_gradients", other_batch)
+    backend.terminal("grads", [0, 1, 2])  # logits first (for the targets), then a probe that returns them again
+    for image in range(3):
+        cached = backend.cache.load(backend._key("logits", image))
+        assert torch.equal(backend._memo["logits"][0][image], cached)

@@ -292,7 +292,9 @@ class TorchBackend:
                                 torch.zeros(self.images(), dtype=torch.bool, device=self.device))
         memo, known = self._memo[kind]
         new = ~known[index]  # a probe also returns kinds already known for some images
-        memo[index] = values.to(self.device)
+        # Only new values are kept: a known one stays as first computed (and cached), since another
+        # batch gives it to float rounding only, and a resumed run, loading it, must see the same.
+        memo[index[new]] = values[new].to(self.device)
         known[index] = True
         if store and self.cache is not None:
             try:
