@@ -336,6 +336,13 @@ def test_a_fifo_as_weights_is_refused_without_opening_it(capsys, torch_problem, 
     refused(capsys, torch_problem, ["cannot load weights", "special file"], *trusted(), "--weights", fifo)
 
 
+def test_a_fifo_as_the_data_or_the_masks_is_refused_without_opening_it(capsys, torch_problem, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    refused(capsys, torch_problem, ["data folder", "is a file, not a folder"], *trusted(), "--data", fifo)
+    refused(capsys, torch_problem, ["mask folder", "is a file, not a folder"], *trusted(), "--masks", fifo)
+
+
 def test_a_layer_with_only_constant_channels_still_answers_and_reports(capsys, torch_problem, tmp_path):
     status, out, err = run(capsys, torch_problem, *trusted("attack_models:flat"), "--cache", tmp_path / "c",
                            "--report", tmp_path / "r", "--compare", "all")

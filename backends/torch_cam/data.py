@@ -124,7 +124,8 @@ def read_masks(folder: Path, images: ImageSet, size: tuple[int, int]) -> Tensor:
 
     masks = []
     if not folder.is_dir():
-        raise OptionError("masks", f"mask folder '{folder}' does not exist",
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OptionError("masks", f"mask folder '{folder}' {what}",
                          hint="give a folder of masks with the images' relative names, or leave it empty")
     for name, image_size in zip(images.names, images.sizes):
         stem = Path(name).with_suffix("")
