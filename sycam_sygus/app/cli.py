@@ -81,12 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
     )
     parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
+    parser.add_argument("--check", action="store_true",
+                        help="parse, sort-check and validate the options, then exit (0, or the located error); "
+                             "no model is loaded")
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
     for name, option in OPTIONS.items():
         parser.add_argument(f"--{name}", dest=_dest(name), type=_flag_type(name, option.kind),
                             metavar=FLAG_METAVARS.get(option.kind, name.upper()),
-                            help=f"{option.help} (overrides :sycam.{name})")
+                            help=f"{option.help} (default: {_default_text(option.default)}; overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
     parser.add_argument("--compare", choices=COMPARE_MODES, default="auto",
                         help="which classic methods the report scores: auto = those cached or cheap (Score-CAM, "
@@ -94,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sycam")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _default_text(value: object) -> str:
+    """An option's default as a flag takes it (`""` for an empty string, tiers space-separated)."""
+    if isinstance(value, (list, tuple)):
+        return '"' + " ".join(map(str, value)) + '"'
+    return '""' if value == "" else str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _show_warning
             if args.parse_only:
                 return _print_parsed(args)
+            if args.check:
+                return _check_only(args)
             return _solve(args, started)
     except (SygusError, RunlogError) as err:
         print(_render(err, args.file, source, set(option_overrides(args))), file=sys.stderr)
@@ -137,7 +159,8 @@ def _print_parsed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _solve(args: argparse.Namespace, started: float) -> int:
+def _load_problem(args: argparse.Namespace) -> Problem:
+    """Parse, check and lower the problem with the flags' overrides; located errors, warnings printed."""
     overrides = option_overrides(args)
     script = parse_file(args.file, strict=args.strict)
     try:
@@ -145,6 +168,21 @@ def _solve(args: argparse.Namespace, started: float) -> int:
     except OptionError as err:  # a flag's value, or one that spans several options: placed where it was set
         raise _placed(err, args.file, _set_option_positions(script), set(overrides)) from None
     _print_warnings(problem.warnings, args.file)
+    return problem
+
+
+def _check_only(args: argparse.Namespace) -> int:
+    """`--check`: the file is a valid problem (nothing printed on stdout, a summary on stderr)."""
+    problem = _load_problem(args)
+    goal = problem.goals[0]
+    print(f"{args.file}: ok: {goal.mode} {goal.metric} over {len(problem.synth.params)} parameters, "
+          f"{len(problem.synth.grammar.nonterminals)} non-terminals", file=sys.stderr)
+    return EXIT_OK
+
+
+def _solve(args: argparse.Namespace, started: float) -> int:
+    overrides = option_overrides(args)
+    problem = _load_problem(args)
     try:
         backend = open_backend(problem)
     except OptionError as err:
