@@ -1,12 +1,10 @@
 """How the search reports what it does: `TierRef` names a scored image set, `Observer` takes the hooks."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ..ir import Term
-
-if TYPE_CHECKING:  # the result type only; search.py imports this module
-    from .search import SolveResult
+from .result import SolveResult
 
 
 class TierRef(NamedTuple):
@@ -46,7 +44,7 @@ class Observer:
     def on_best(self, term: Term, mean: float) -> None:
         """A new best candidate (threshold mode: the answer) with its mean on the last tier."""
 
-    def on_finish(self, result: "SolveResult") -> None:
+    def on_finish(self, result: SolveResult) -> None:
         """The search ended with `result`."""
 
 
@@ -72,6 +70,6 @@ class Fanout(Observer):
         for o in self.observers:
             o.on_best(term, mean)
 
-    def on_finish(self, result: "SolveResult") -> None:
+    def on_finish(self, result: SolveResult) -> None:
         for o in self.observers:
             o.on_finish(result)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,23 +20,8 @@ from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images
 from .observer import Observer
 from .port import SearchBackend
+from .result import SolveResult
 from .scorer import BudgetSpent, KnownScores, Scorer
-
-
-@dataclass
-class SolveResult:
-    """What `solve` found; `answer` is printable (simplified), `raw_answer` as enumerated."""
-
-    status: str  # "solved" | "fail" | "infeasible"
-    answer: Term | None
-    raw_answer: Term | None
-    objective: float | None  # the answer's mean score on the last tier
-    baselines: dict[str, list[float]] = field(default_factory=dict)  # name -> mean per tier
-    counts: dict[str, int] = field(default_factory=dict)
-    forwards: int = 0
-    seconds: float = 0.0
-    interrupted: bool = False
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
