@@ -13,7 +13,8 @@ from .cam import normalize_maps
 from .models import Classifier
 from .operators import protected_divide
 
-GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
+# The terminals one forward + backward pass gives (eigen needs only the activations of that pass).
+GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act", "eigen")
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def check_terminal(name: str) -> None:
 
 
 def gradient_terminal(name: str, acts: Tensor, grads: Tensor) -> Tensor:
-    """grads, pos_grads, gradcampp, xgrads or act from activations and gradients `[I, K, h, w]`."""
+    """grads, pos_grads, gradcampp, xgrads, act or eigen from activations and gradients `[I, K, h, w]`."""
     if name == "grads":
         return grads.mean(dim=(2, 3))
     if name == "pos_grads":
@@ -53,7 +54,29 @@ def gradient_terminal(name: str, acts: Tensor, grads: Tensor) -> Tensor:
     if name == "xgrads":
         # pytorch-grad-cam adds 1e-7 to the denominator; we keep it so maps agree exactly.
         return (grads * acts).sum(dim=(2, 3)) / (acts.sum(dim=(2, 3)) + 1e-7)
+    if name == "eigen":
+        return eigen_terminal(acts)
     raise ValueError(f"'{name}' is not a gradient terminal (expected one of {GRADIENT_TERMINALS})")
+
+
+def eigen_terminal(acts: Tensor) -> Tensor:
+    """eigen: the first principal direction of each image's activations as `[HW, K]` rows.
+
+    As pytorch-grad-cam's EigenCAM, the channels are centred before the SVD; the direction's sign
+    (arbitrary in an SVD) is chosen so that the projection correlates positively with the
+    activation sum over channels (a zero correlation keeps the SVD's sign).
+    """
+    rows = acts.flatten(2).transpose(1, 2).to(torch.float64)  # [I, HW, K]
+    finite = torch.isfinite(rows).flatten(1).all(dim=1)
+    rows = torch.where(finite[:, None, None], rows, torch.zeros_like(rows))  # the SVD would fail on NaN
+    centred = rows - rows.mean(dim=1, keepdim=True)
+    direction = torch.linalg.svd(centred, full_matrices=False).Vh[:, 0, :]  # [I, K]
+    projection = (centred @ direction.unsqueeze(2)).squeeze(2)  # [I, HW], mean 0
+    total = rows.sum(dim=2)
+    correlation = (projection * (total - total.mean(dim=1, keepdim=True))).sum(dim=1, keepdim=True)
+    sign = torch.where(correlation < 0, -1.0, 1.0).to(direction.dtype)
+    direction = torch.where(finite[:, None], direction * sign, torch.full_like(direction, float("nan")))
+    return direction.to(acts.dtype)
 
 
 def normalized_upsample(acts: Tensor, size: tuple[int, int]) -> Tensor:

@@ -11,7 +11,7 @@ from backends.data import ImageSet
 from backends.models import Classifier, find_layer
 from backends.torch_backend import TorchBackend
 
-TERMINALS = ["grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl", "class"]
+TERMINALS = ["grads", "pos_grads", "gradcampp", "xgrads", "act", "eigen", "cic", "abl", "class"]
 
 
 def test_round_trip_keeps_dtype_shape_and_values(tmp_path):
