@@ -340,7 +340,8 @@ def open_backend(options: Mapping[str, object]) -> TorchBackend:
     device = pick_device(str(values["device"]))  # first: a device this machine lacks fails before any loading
     model, default_layer, normalize, size = load_model(str(values["model"]), str(values["weights"]))
     layer, layer_name = find_layer(model, str(values["layer"]) or default_layer)
-    images = load_images(str(values["data"]), str(values["masks"]), size, int(values["images"]), int(values["seed"]))
+    images = load_images(str(values["data"]), str(values["masks"]), size, int(values["images"]), int(values["seed"]),
+                         str(values["resize"]))
     classifier = Classifier(model, layer, normalize, device, int(values["batch-size"]))
     backend = TorchBackend(
         classifier, images, target=str(values["target"]), steps=int(values["steps"]),

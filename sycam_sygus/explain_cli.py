@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", default="", help=OPTIONS["weights"].help)
     parser.add_argument("--layer", default="", help=OPTIONS["layer"].help)
     parser.add_argument("--masks", default="", metavar="DIR", help=OPTIONS["masks"].help + " (outlined in the sheet)")
+    parser.add_argument("--resize", default=OPTIONS["resize"].default, choices=("crop", "stretch"),
+                        help=OPTIONS["resize"].help)
     parser.add_argument("--target", default="predicted",
                         help="class to explain: 'predicted', 'label' (from class sub-folders) or a class index")
     parser.add_argument("--count", type=int, default=0, metavar="N", help="a seeded subset of N images; 0 = all")
@@ -106,7 +108,7 @@ def open_explain_backend(args: argparse.Namespace, target: str, explicit: int | 
     device = pick_device(args.device)
     model, default_layer, normalize, size = load_model(args.model, args.weights)
     layer, _ = find_layer(model, args.layer or default_layer)
-    images = load_images(args.images, args.masks, size, args.count, args.seed)
+    images = load_images(args.images, args.masks, size, args.count, args.seed, args.resize)
     classifier = Classifier(model, layer, normalize, device, args.batch_size)
     targets = None
     if explicit is not None:

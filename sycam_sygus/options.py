@@ -45,6 +45,7 @@ OPTIONS = {
         Option("layer", str, "", "dotted module path of the target layer; empty = architecture default"),
         Option("data", str, "builtin:cluttered-mnist", "built-in data set or an image folder"),
         Option("masks", str, "", "mask folder with the images' relative names; empty = none or built-in"),
+        Option("resize", str, "crop", "folder images: 'crop' (shorter side, then centre: torchvision's ImageNet way) or 'stretch'"),
         Option("target", str, "predicted", "target class: 'predicted' or 'label'"),
         Option("images", int, 300, "how many images to use (a seeded subset)", low=0),
         Option("tiers", list, [30, 100, 300], "tier sizes, smallest first"),
