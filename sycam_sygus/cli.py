@@ -43,7 +43,6 @@ from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_setti
 from .solver import Observer, SolveResult, solve
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
-FIGURE_IMAGES = 4
 
 FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
 
@@ -281,7 +280,7 @@ def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answ
     images = comparison_images(problem, backend, recorder)
     forwards_before, began = backend.forwards, time.monotonic()
     rows = compare_methods(problem, backend, answer, images, compare, progress.note)
-    shown = images[:FIGURE_IMAGES]
+    shown = images[:int(problem.options["figure-images"])]
     values = TermValues(backend, shown)
     compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
     methods = [(m.display_name, values.get(m.expression)) for m in classic_methods() if m.display_name in compared]
@@ -289,7 +288,7 @@ def _write_reports(problem: Problem, backend: Backend, result: SolveResult, answ
         methods.append((ANSWER_ROW, values.get(answer)))
     figure = FIGURE_NAME if methods else None  # nothing scored (--compare none, no answer): no figure
     if figure:
-        draw_heatmaps(folder / figure, backend, methods, shown)
+        draw_heatmaps(folder / figure, backend, methods, shown, rows, problem.goals[0].metric)
     settings = {"options": problem.options, "flags": overrides, "compare": compare}
     report = build_report(problem, backend, result, recorder, rows, images, settings,
                           backend.forwards - forwards_before, time.monotonic() - began)

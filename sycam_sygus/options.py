@@ -59,5 +59,6 @@ OPTIONS = {
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
         Option("batch-size", int, 64, "images per model call", low=1),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+        Option("figure-images", int, 4, "images shown in the report's heatmaps.png", low=1),
     )
 }
