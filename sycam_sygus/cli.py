@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sycam-solve",
         description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
     )
-    parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("file", nargs="?", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("--list-layers", action="store_true",
+                        help="print the layers of --model (with --weights) and their output shapes, marking those a "
+                             "CAM can use, and exit")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
     for name, option in OPTIONS.items():
@@ -98,8 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.resume and not args.report:
             parser.error("--resume needs --report DIR (the folder whose candidates.jsonl to reuse)")
+        if args.file is None and not args.list_layers:
+            parser.error("the following arguments are required: file")
     except SystemExit as exit_:  # argparse already printed usage and the reason on stderr
         return int(exit_.code or 0)
+    if args.list_layers:
+        return _list_layers(args)
     try:
         source = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -117,6 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sycam-solve: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _list_layers(args: argparse.Namespace) -> int:
+    from backends.layer_listing import layer_table  # torch only when asked
+
+    try:
+        print(layer_table(args.model or OPTIONS["model"].default, args.weights or ""))
+    except SygusError as err:
+        print(_render(err, "sycam-solve", "", set(option_overrides(args))), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -80,7 +80,7 @@ def image_captions(backend: Backend, images: Sequence[int]) -> list[str]:
     captions = []
     for image, k in zip(images, classes):
         name = _short(names[image]) if names else f"image {image}"
-        label = f"{known[k]} ({k})" if known is not None and 0 <= k < len(known) else str(k)
+        label = f"{known[k]} ({k})" if known is not None and 0 <= k < len(known) and known[k] != str(k) else str(k)
         captions.append(f"{name}\nclass {_short(label)}")
     return captions
 
