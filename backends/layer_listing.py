@@ -61,8 +61,8 @@ def layer_table(model_name: str, weights: str = "") -> str:
     layers = list_layers(model, size)
     width = max(len(layer.path) for layer in layers)
     kind_width = max(len(layer.kind) for layer in layers)
-    lines = [f"# {model_name}: output shapes for one {size[0]}x{size[1]} input; "
-             "* = a CAM can use it ([K, h, w], run once per forward)"]
+    lines = [(f"# {model_name}: output shapes for one {size[0]}x{size[1]} input; "
+              "* = a CAM can use it ([K, h, w], run once per forward)")]
     for layer in layers:
         shape = "-" if layer.shape is None else "[" + ", ".join(map(str, layer.shape)) + "]"
         if layer.calls > 1:

@@ -176,8 +176,8 @@ class _TargetedClassifier(Classifier):
         for chunk, chunk_targets in zip(pixels.split(self.batch_size), targets.to(self.device).split(self.batch_size)):
             captured: list[Tensor] = []
 
-            def hook(module: nn.Module, inputs: tuple, output: Tensor) -> Tensor:
-                captured.append(output)
+            def hook(module: nn.Module, inputs: tuple, output: Tensor, sink: list[Tensor] = captured) -> Tensor:
+                sink.append(output)
                 return output.clone()  # in-place ops downstream must not touch our copy
 
             handle = self.layer.register_forward_hook(hook)

@@ -157,6 +157,8 @@ def test_explain_and_expression_cam_agree_on_the_builtin_model():
     assert images.shape == (4, 3, 64, 64) and normalize is None
     ours = ExpressionCAM(model, [layer], "(* grads act)")(images)
     np.testing.assert_allclose(ours, sycam_sygus.explain(model, images, "(* grads act)", layer=layer).numpy(), rtol=0, atol=1e-6)
+    # with no layer the built-in model's usual one is taken, as for torchvision architectures
+    np.testing.assert_array_equal(ExpressionCAM(model, None, "(* grads act)")(images), ours)
 
 
 # ---------------------------------------------------------------- errors speak Python
