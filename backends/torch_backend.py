@@ -24,8 +24,8 @@ from .cam import cam_maps
 from .data import ImageSet, load_images
 from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
 from .models import Classifier, find_layer, load_model, pick_device
-from .terminals import (GRADIENT_TERMINALS, ablation_terminal, check_terminal, gradient_terminal, probe_layer,
-                        score_cam_terminal)
+from .terminals import (ACTIVATION_TERMINALS, GRADIENT_TERMINALS, ablation_terminal, check_terminal, eigen_terminal,
+                        gradient_terminal, probe_layer, score_cam_terminal)
 
 # Significant digits kept by `value_key`, relative to each vector's largest magnitude.
 _VALUE_DIGITS = 6
@@ -90,8 +90,9 @@ class TorchBackend:
     def terminal_cost(self, name: str, images: Sequence[int]) -> int:
         """About how many model forwards `terminal(name, images)` would take now (0 when cached).
 
-        A gradient terminal costs one pass per image; cic and abl K passes per image (an upper
-        bound: constant channels are free), plus the probe of images without activations.
+        A gradient terminal costs one pass per image; eigen only the probe of images without
+        activations; cic and abl K passes per image (an upper bound: constant channels are free),
+        plus that probe.
         """
         check_terminal(name)
         if name == "class":
@@ -100,6 +101,8 @@ class TorchBackend:
         if name in GRADIENT_TERMINALS or not uncached:
             return len(uncached)
         probes = self._uncached("acts", torch.tensor(uncached, device=self.device))
+        if name in ACTIVATION_TERMINALS:
+            return len(probes)
         return len(uncached) * self.channels() + len(probes)
 
     def constant(self, value: float, images: Sequence[int]) -> Tensor:
@@ -299,6 +302,8 @@ class TorchBackend:
 
         def compute(index: Tensor) -> dict[str, Tensor]:
             pixels, targets, acts = self.pixels[index], self._all_targets()[index], self.activations(index.tolist())
+            if name == "eigen":
+                return {name: eigen_terminal(acts)}
             if name == "cic":
                 return {name: score_cam_terminal(self.classifier, pixels, targets, acts)}
             logits = self._per_image("logits", index, self._compute_logits)

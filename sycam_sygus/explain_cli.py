@@ -87,7 +87,12 @@ def _explain(args: argparse.Namespace) -> int:
     except OSError as error:
         raise SygusError(f"cannot create the output folder '{out}' ({error.strerror or error})", path="--out") from None
     backend = open_explain_backend(args, target, explicit)
-    maps, weights_ok = explain_all(backend, weights_term, args.quiet)
+    from backends.operators import OperatorError
+
+    try:
+        maps, weights_ok = explain_all(backend, weights_term, args.quiet)
+    except OperatorError as error:  # e.g. (pow x 0): the parser takes it, the operator refuses it
+        raise SygusError(f"the expression cannot be evaluated: {error}", path="EXPRESSION_OR_ANSWER_FILE") from None
     from .explain_output import SHEET_NAME, write_outputs
 
     write_outputs(out, backend, maps, label)
@@ -155,6 +160,8 @@ def _target(text: str) -> tuple[str, int | None]:
 def _render(error: SygusError, method: str) -> str:
     """The error with its flag (loaders name the :sycam.* option) or its place in the expression."""
     flag = FLAG_OF_OPTION.get(error.path, error.path if error.path.startswith("--") else None)
+    if error.path == "EXPRESSION_OR_ANSWER_FILE":
+        flag = error.path
     if flag is not None:
         text = f"sycam-explain: error: {error.message} ({flag})"
         return text + (f"\nhint: {error.hint}" if error.hint else "")

@@ -390,3 +390,13 @@ def test_eigen_of_non_finite_activations_is_nan_not_an_svd_failure():
     acts[1, 0, 0, 0] = float("nan")
     values = eigen_terminal(acts)
     assert torch.isfinite(values[0]).all() and torch.isnan(values[1]).all()
+
+
+def test_eigen_needs_no_model_call_once_the_activations_are_known():
+    torch.manual_seed(2)
+    backend = backend_for(GapNet().eval(), "features", torch.rand(3, 3, 8, 8))
+    assert backend.terminal_cost("eigen", [0, 1, 2]) == 3  # the probe of each image
+    backend.terminal("grads", [0, 1, 2])
+    before = backend.forwards
+    assert backend.terminal_cost("eigen", [0, 1, 2]) == 0
+    assert backend.terminal("eigen", [0, 1, 2]).shape == (3, 6) and backend.forwards == before
