@@ -5,6 +5,7 @@ optionally with the objective values first).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from . import ast
@@ -28,6 +29,9 @@ def read_method(source: str | os.PathLike) -> tuple[Term, str]:
         return method_from_text(text, str(path)), path.name
     if not isinstance(source, str):
         raise TypeError(f"expected an expression string or a path, got {type(source).__name__}")
+    if "(" not in source and re.search(r"[/\\]|\.[A-Za-z]\w*$", source.strip()):  # a path, not a terminal name
+        raise SygusError(f"no file '{source}'", path=source,
+                         hint="give an expression such as '(* grads abl)' or an existing sycam-solve answer file")
     return method_from_text(source, "<expression>"), source.strip()
 
 

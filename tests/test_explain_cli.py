@@ -68,6 +68,7 @@ def test_a_class_index_target_is_used(folder, tmp_path):
     (["grads", "--layer", "features.block9"], "layer 'features.block9' does not exist (--layer)\nhint: nearby names"),
     (["grads", "--model", "resnet19"], "unknown model 'resnet19' (--model)\nhint: did you mean 'resnet18'?"),
     (["(* grads actt)"], "<expression>:1:10: error: undeclared symbol 'actt'\n  (* grads actt)\n           ^"),
+    (["answr.txt"], "answr.txt: error: no file 'answr.txt'\nhint: give an expression such as '(* grads abl)'"),
     (["(pow grads 0)"], "sycam-explain: error: the expression cannot be evaluated: 'pow' takes one tensor and a "
                         "numeral >= 1"),
 ])
