@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .figures import image_captions
 from .overlay import show_cam_on_image
 
 SHEET_NAME = "contact-sheet.png"
@@ -33,21 +34,18 @@ def write_outputs(out: Path, backend, maps: np.ndarray, label: str) -> None:
         np.save(out / f"{name}.npy", saliency)
         overlays.append(overlay)
     masks = None if backend.masks is None else backend.masks.cpu().numpy()
-    targets = backend.target_classes(range(count))
-    _write_sheet(out / SHEET_NAME, overlays[:SHEET_IMAGES], names, targets, masks, label, count)
+    shown = min(count, SHEET_IMAGES)
+    _write_sheet(out / SHEET_NAME, overlays[:shown], image_captions(backend, range(shown)), masks, label, count)
 
 
-def _write_sheet(path: Path, overlays: list[np.ndarray], names: list[str], targets: list[int],
-                 masks: np.ndarray | None, label: str, total: int) -> None:
+def _write_sheet(path: Path, overlays: list[np.ndarray], captions: list[str], masks: np.ndarray | None,
+                 label: str, total: int) -> None:
     """A grid of overlays titled with the file name and target class; mask outlines in white."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the Agg backend: figures.py chose it
 
     columns = min(SHEET_COLUMNS, len(overlays))
     rows = -(-len(overlays) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.4 * rows + 0.4), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.6 * rows + 0.4), squeeze=False)
     for index, axis in enumerate(axes.flat):
         axis.set_axis_off()
         if index >= len(overlays):
@@ -55,7 +53,7 @@ def _write_sheet(path: Path, overlays: list[np.ndarray], names: list[str], targe
         axis.imshow(overlays[index], interpolation="nearest")
         if masks is not None:
             axis.contour(masks[index].astype(float), levels=[0.5], colors="white", linewidths=0.8)
-        axis.set_title(f"{_short(names[index])}\nclass {targets[index]}", fontsize=7)
+        axis.set_title(captions[index], fontsize=7)
     shown = f"first {len(overlays)} of {total} images" if total > len(overlays) else f"{total} images"
     figure.suptitle(f"{label} ({shown})", fontsize=9)
     figure.tight_layout()
@@ -63,8 +61,3 @@ def _write_sheet(path: Path, overlays: list[np.ndarray], names: list[str], targe
     figure.savefig(buffer, format="png", dpi=80)
     plt.close(figure)
     path.write_bytes(buffer.getvalue())
-
-
-def _short(name: str, width: int = 24) -> str:
-    """A file name that fits under a thumbnail (its end kept: that is where names differ)."""
-    return name if len(name) <= width else "…" + name[-(width - 1):]
