@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", nargs="?", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
     parser.add_argument("--list-layers", action="store_true",
                         help="print the layers of --model (with --weights) and their output shapes, marking those a "
-                             "CAM can use, and exit")
+                             "CAM can use, and exit (a problem file is not read)")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
     for name, option in OPTIONS.items():
