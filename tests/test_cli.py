@@ -42,7 +42,7 @@ PROBLEM = textwrap.dedent("""\
 """)
 # Two channels; the truth is channel 0, so cic (all on channel 0) beats grads (half on it).
 TABLES = {"grads": np.array([[1.0, 1.0]] * 6), "gradcampp": np.array([[2.0, 1.0]] * 6),
-          "xgrads": np.array([[1.0, 2.0]] * 6),
+          "xgrads": np.array([[1.0, 2.0]] * 6), "eigen": np.array([[1.0, 2.0]] * 6),
           "cic": np.array([[1.0, 0.0]] * 6), "abl": np.array([[0.0, 1.0]] * 6)}
 TRUTH = np.array([[1.0, 0.0]] * 6)
 
@@ -348,7 +348,7 @@ class SlowBackend(FakeBackend):
         time.sleep({sleep})  # a long model call
         return super().score(weights, images, metric)
 
-tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "xgrads", "cic", "abl")}}
+tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "xgrads", "eigen", "cic", "abl")}}
 cli.open_backend = lambda options: SlowBackend(tables, np.array([[1.0, 0.0]] * 6))
 sys.exit(cli.main({argv!r}))
 """
@@ -410,7 +410,7 @@ def test_an_unusable_device_in_the_file_points_at_its_set_option(tmp_path, capsy
     assert "hint: use cpu, cuda or cuda:N" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("mode, scored", [("none", ["sycam answer"]), ("all", ["Grad-CAM", "Grad-CAM++", "XGrad-CAM",
+@pytest.mark.parametrize("mode, scored", [("none", ["sycam answer"]), ("all", ["Grad-CAM", "Grad-CAM++", "XGrad-CAM", "EigenCAM",
                                                                               "Score-CAM", "Ablation-CAM", "sycam answer"])])
 def test_compare_flag_chooses_the_reports_rows(problem_file, tmp_path, fake_backend, mode, scored, capsys):
     assert cli.main([str(problem_file), "--report", str(tmp_path / "r"), "--compare", mode]) == 0

@@ -85,8 +85,8 @@ def layer_of(name: str) -> str | None:
     parts = name.split(".")
     if parts[0] != "sycam_sygus":
         return None
-    if len(parts) == 1 or parts[1] == "api":
-        return "api"
+    if len(parts) == 1 or (len(parts) == 2 and parts[1] not in EVERY_LAYER and parts[1] != "__main__"):
+        return "api"  # the package's top-level modules: the public Python API (explain, ExpressionCAM, ...)
     if parts[1] == "__main__":
         return "main"
     if parts[1:3] == ["engine", "port"]:

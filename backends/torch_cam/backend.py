@@ -30,9 +30,11 @@ from .data import ImageSet, load_images
 from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
 from .models import Classifier, find_layer, load_model, pick_device
 from .terminals import (
+    ACTIVATION_TERMINALS,
     GRADIENT_TERMINALS,
     ablation_terminal,
     check_terminal,
+    eigen_terminal,
     gradient_terminal,
     probe_layer,
     score_cam_terminal,
@@ -101,8 +103,9 @@ class TorchBackend:
     def terminal_cost(self, name: str, images: Sequence[int]) -> int:
         """About how many model forwards `terminal(name, images)` would take now (0 when cached).
 
-        A gradient terminal costs one pass per image; cic and abl K passes per image (an upper
-        bound: constant channels are free), plus the probe of images without activations.
+        A gradient terminal costs one pass per image; eigen only the probe of images without
+        activations; cic and abl K passes per image (an upper bound: constant channels are free),
+        plus that probe.
         """
         check_terminal(name)
         if name == "class":
@@ -111,6 +114,8 @@ class TorchBackend:
         if name in GRADIENT_TERMINALS or not uncached:
             return len(uncached)
         probes = self._uncached("acts", torch.tensor(uncached, device=self.device))
+        if name in ACTIVATION_TERMINALS:
+            return len(probes)
         return len(uncached) * self.channels() + len(probes)
 
     def constant(self, value: float, images: Sequence[int]) -> Tensor:
@@ -310,6 +315,8 @@ class TorchBackend:
 
         def compute(index: Tensor) -> dict[str, Tensor]:
             pixels, targets, acts = self.pixels[index], self._all_targets()[index], self.activations(index.tolist())
+            if name == "eigen":
+                return {name: eigen_terminal(acts)}
             if name == "cic":
                 return {name: score_cam_terminal(self.classifier, pixels, targets, acts)}
             logits = self._per_image("logits", index, self._compute_logits)
@@ -342,7 +349,7 @@ def open_backend(settings: Settings) -> TorchBackend:
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
     model, default_layer, normalize, size = load_model(settings.model, settings.weights)
     layer, layer_name = find_layer(model, settings.layer or default_layer)
-    images = load_images(settings.data, settings.masks, size, settings.images, settings.seed)
+    images = load_images(settings.data, settings.masks, size, settings.images, settings.seed, settings.resize)
     classifier = Classifier(model, layer, normalize, device, settings.batch_size)
     backend = TorchBackend(
         classifier, images, target=settings.target, steps=settings.steps,

@@ -108,6 +108,10 @@ def default_layer(model: nn.Module) -> str:
         return "features[-1]"
     if hasattr(model, "_conv_head"):  # EfficientNet-Lite (efficientnet_lite_pytorch)
         return "_conv_head"
+    from .cluttered_mnist import DEFAULT_LAYER, ClutteredMnistNet
+
+    if isinstance(model, ClutteredMnistNet):  # the built-in model
+        return DEFAULT_LAYER
     return ""
 
 

@@ -1,6 +1,6 @@
 """The SYCAM operators (CAM-THEORY §2) on per-channel weight tensors `[I, K]`.
 
-One table maps each operator name of `sycam_sygus.logic` to the function computing it, so adding
+One table maps each operator name of `sycam_sygus.core.logic` to the function computing it, so adding
 an operator is adding a row. Element-wise operators broadcast (a constant may be a 0-d tensor or
 `[I, 1]`); channel-wide operators (`softmax`, `normalize`, `topk`) work over the last dimension
 and need the full `[..., K]` tensor.

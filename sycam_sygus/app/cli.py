@@ -48,7 +48,6 @@ from .report import (
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
-FIGURE_IMAGES = 4
 
 FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
 
@@ -80,8 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sycam-solve",
         description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
     )
-    parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("file", nargs="?", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--list-layers", action="store_true",
+                        help="print the layers of --model (with --weights) and their output shapes, marking those a "
+                             "CAM can use, and exit (a problem file is not read)")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
     parser.add_argument("--check", action="store_true",
                         help="parse, sort-check and validate the options, then exit (0, or the located error); "
@@ -124,8 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.resume and not args.report:
             parser.error("--resume needs --report DIR (the folder whose candidates.jsonl to reuse)")
+        if args.file is None and not args.list_layers:
+            parser.error("the following arguments are required: file")
     except SystemExit as exit_:  # argparse already printed usage and the reason on stderr
         return int(exit_.code or 0)
+    if args.list_layers:
+        return _list_layers(args)
     try:
         source = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -145,6 +151,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sycam-solve: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _list_layers(args: argparse.Namespace) -> int:
+    from ..backends.torch_cam.layer_listing import layer_table  # torch only when asked
+
+    try:
+        print(layer_table(args.model or OPTIONS["model"].default, args.weights or ""))
+    except SygusError as err:
+        print(_render(err, "sycam-solve", "", set(option_overrides(args))), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -337,14 +354,14 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     images = comparison_images(problem, backend, recorder)
     forwards_before, began = backend.forwards, time.monotonic()
     rows = compare_methods(problem, backend, answer, images, compare, progress.note)
-    shown = images[:FIGURE_IMAGES]
+    shown = images[:problem.settings.figure_images]
     compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
     methods = [(m.display_name, evaluate(m.expression, backend, shown)) for m in classic_methods() if m.display_name in compared]
     if answer is not None:
         methods.append((ANSWER_ROW, evaluate(answer, backend, shown)))
     figure = FIGURE_NAME if methods else None  # nothing scored (--compare none, no answer): no figure
     if figure:
-        draw_heatmaps(folder / figure, backend, methods, shown)
+        draw_heatmaps(folder / figure, backend, methods, shown, rows, problem.goals[0].metric)
     settings = {"options": problem.settings.as_options(), "flags": overrides, "compare": compare}
     report = build_report(problem, backend, result, recorder, rows, images, settings,
                           backend.forwards - forwards_before, time.monotonic() - began)

@@ -25,7 +25,7 @@ FORMAT = 1
 # Options that change what a score means. Budget options (time-limit, max-candidates,
 # max-size) and the device do not, so a resumed run may raise the budget.
 SCORE_SETTINGS = (
-    "model", "weights", "layer", "data", "masks", "target", "images", "tiers", "eq-images",
+    "model", "weights", "layer", "data", "masks", "resize", "target", "images", "tiers", "eq-images",
     "equivalence", "steps", "seed",
 )
 

@@ -58,6 +58,7 @@ OPTIONS = {
         Option("layer", str, "", "dotted module path of the target layer; empty = architecture default"),
         Option("data", str, "builtin:cluttered-mnist", "built-in data set or an image folder"),
         Option("masks", str, "", "mask folder with the images' relative names; empty = none or built-in"),
+        Option("resize", str, "crop", "folder images: 'crop' (shorter side, then centre: torchvision's ImageNet way) or 'stretch'"),
         Option("target", str, "predicted", "target class: 'predicted' or 'label'"),
         Option("images", int, 300, "how many images to use (a seeded subset)", low=0),
         Option("tiers", list, [30, 100, 300], "tier sizes, smallest first"),
@@ -71,6 +72,7 @@ OPTIONS = {
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
         Option("batch-size", int, 64, "images per model call", low=1),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+        Option("figure-images", int, 4, "images shown in the report's heatmaps.png", low=1),
     )
 }
 

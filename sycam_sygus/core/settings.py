@@ -21,6 +21,7 @@ class Settings:
     layer: str
     data: str
     masks: str
+    resize: str
     target: str
     images: int
     tiers: tuple[int, ...]
@@ -34,6 +35,7 @@ class Settings:
     device: str
     batch_size: int
     cache: str
+    figure_images: int
 
     @property
     def levels(self) -> frozenset[str]:
