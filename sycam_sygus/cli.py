@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sycam-solve",
         description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
     )
+    parser.add_argument("--version", action="version", version=f"sycam-solve {_version()}")
     parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
@@ -89,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="reuse the scores in DIR/candidates.jsonl (needs --report)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (what a benchmark harness records)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sycam")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
