@@ -138,8 +138,17 @@ def test_optimise_answers_start_with_the_objective_tuple():
     assert parsed.objectives == (0.75, -0.5) and parsed.functions[0].name == "weights"
     report = verdict(OPTIMISE, text)
     assert report.verdict == "valid" and report.figures["claimed_objectives"] == [0.75, -0.5]
-    assert report.figures["goals"][0]["against"] == "gradcam"  # the best (only) baseline
-    assert verdict(OPTIMISE, answer("grads")).verdict == "invalid"  # no better than the best baseline
+    goal = report.figures["goals"][0]
+    assert goal["against"] == "gradcam" and goal["beats_best"]  # the best (only) baseline
+    # an objective is a score: no better than the best baseline is still an answer, and says so
+    worse = verdict(OPTIMISE, answer("grads"))
+    assert worse.verdict == "valid" and not worse.figures["goals"][0]["beats_best"]
+
+
+def test_a_non_finite_objective_is_invalid():
+    fake = backend()
+    fake.tables["abl"] = np.full((IMAGES, 2), np.nan)
+    assert verdict(OPTIMISE, answer("abl"), fake).verdict == "invalid"
 
 
 def test_the_older_answer_form_without_the_wrapping_list_is_read():
