@@ -9,9 +9,10 @@ with `sycam-solve`, and none of the search. In order:
 4. the grammar must derive the body, or the body is the engine's class case split (CAM-THEORY §6)
    `(ite (= class c) E …)` whose parts E the grammar derives;
 5. the body is scored on the problem's held-out images (`heldout_images`): a constraint must hold
-   there under the acceptance rule (correctness.py); an objective's held-out value must pass that
-   rule against the best baseline `define-fun` of the problem (the search's starting threshold),
-   or be finite when the problem has none.
+   there under the acceptance rule (correctness.py). An objective is a score, not a condition (as
+   in SyGuS `optimize-synth`): its held-out value must be finite, and the figures say whether it
+   passes the acceptance rule against the best baseline `define-fun` of the problem there (the
+   threshold the search started from), in `beats_best`.
 The first line of stdout is the verdict: `valid`, `invalid: REASON`, `fail` or `infeasible`;
 the figures follow (`--json` prints them as one JSON object instead).
 """
@@ -186,8 +187,11 @@ def _score_goal(problem: Problem, backend, body: Term, goal: Goal, images: list[
         else:
             reference = means[against]
             threshold = Threshold(per_tier=[reference], strict=goal.strict)
-    holds = bool(passes_tier(scores, threshold, 0, goal.maximise))
-    outcome.update(against=against, holds=holds)
+    passes = bool(passes_tier(scores, threshold, 0, goal.maximise))
+    if goal.mode == "optimise":  # a score: any finite value is an answer; how good it is goes in the figures
+        outcome["beats_best"] = passes
+        passes = bool(passes_tier(scores, Threshold.worst(goal.maximise), 0, goal.maximise))
+    outcome.update(against=against, holds=passes)
     if reference is not None:
         wins = int(np.count_nonzero(beats(scores, reference, goal.maximise, goal.strict)))
         outcome["wins"] = wins
@@ -312,8 +316,12 @@ def _figure_lines(figures: dict) -> list[str]:
             lines.append(f"{key}: {figures[key]}")
     for goal in figures.get("goals", []):
         baselines = ", ".join(f"{n} {m:.4f}" for n, m in goal.get("baselines", {}).items())
-        lines.append(f"goal {goal['metric']} ({goal['mode']}, {goal['direction']}): {goal['why']}: "
-                     f"{'holds' if goal['holds'] else 'does not hold'}" + (f"; baselines: {baselines}" if baselines else ""))
+        if "beats_best" in goal:
+            state = ("better than" if goal["beats_best"] else "not better than") + " the best baseline"
+        else:
+            state = "holds" if goal["holds"] else "does not hold"
+        lines.append(f"goal {goal['metric']} ({goal['mode']}, {goal['direction']}): {goal['why']}: {state}"
+                     + (f"; baselines: {baselines}" if baselines else ""))
     return lines
 
 
