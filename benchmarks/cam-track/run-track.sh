@@ -40,6 +40,6 @@ mkdir -p "$out"
 cd "$here"
 export SYCAM_THREADS=1 OMP_NUM_THREADS=1
 benchexec cam-track.xml --no-container --outputpath "$out/" "$@"
-table-generator --outputpath "$out" --name cam-track --format html csv "$out"/cam-track.*.results.*.xml.bz2
+table-generator --no-diff --outputpath "$out" --name cam-track "$out"/cam-track.*.results.*.xml.bz2
 python "$here/score.py" "$out" --out "$out/score.md"
 echo "run-track: table in $out/cam-track.table.html and .csv, scores in $out/score.md"

@@ -4,7 +4,8 @@
 
 RESULTS_DIR is a `benchexec -o` folder: one `*.results.<rundefinition>.*.xml.bz2` per compared
 solver and the `*.logfiles` folder (or .zip) with each run's output. For every problem and solver:
-- the answer is read from the run's log and judged by `sycam-check` (held-out images);
+- the answer is read from the run's log and judged by sycam-check's `judge` (held-out images),
+  in this process with one backend per problem;
 - it is *solved* when it is a `valid` answer, or `infeasible` where the problem's header states
   `expected: infeasible`; `fail`, a timeout or an error is not solved; an `invalid` answer or an
   unexpected `infeasible` is *wrong* (no points, listed);
@@ -16,9 +17,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import io
-import json
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 import zipfile
@@ -95,30 +94,52 @@ def extract_answer(log: str) -> str:
     return ""
 
 
-def check(run: Run) -> None:
-    """Fill the run's verdict, held-out figures and answer size from `sycam-check --json`."""
-    if run.answer in ("", "fail"):
-        run.verdict = run.answer or "none"
-        return
-    process = subprocess.run(["sycam-check", str(TRACK / run.problem), "-", "--json"], input=run.answer,
-                             capture_output=True, text=True)
-    lines = process.stdout.splitlines()
-    if process.returncode != 0 or not lines:
-        run.verdict = f"unreadable ({process.stderr.strip().splitlines()[0] if process.stderr.strip() else process.returncode})"
-        return
-    run.verdict = lines[0]
-    figures = json.loads(lines[1]) if len(lines) > 1 else {}
-    run.size = figures.get("size")
-    goal = (figures.get("goals") or [None])[0]
-    if goal:
-        against = goal.get("against")
-        reference = goal.get("baselines", {}).get(against) if against else None
-        if reference is None and goal.get("constant") is not None:
-            reference = goal["constant"]
-        run.quality = f"{goal['metric']} {goal['answer_mean']:.4f}" + (
-            f" vs {against} {reference:.4f}" if against and isinstance(reference, float) else "")
-        if "beats_best" in goal:  # an objective: whether it beat the best baseline on the held-out images
-            run.quality += " (better)" if goal["beats_best"] else " (not better)"
+class Checker:
+    """sycam-check's verdicts (sycam_sygus.check.judge), one backend per problem shared by its runs."""
+
+    def __init__(self):
+        self.backends: dict[str, object] = {}
+
+    def __call__(self, run: Run) -> None:
+        """Fill the run's verdict, held-out figures and answer size."""
+        from sycam_sygus.answer_reader import read_answer
+        from sycam_sygus.check import judge
+        from sycam_sygus.errors import SygusError
+        from sycam_sygus.lower import problem_from_script
+        from sycam_sygus.parser import parse_file
+
+        if run.answer in ("", "fail"):
+            run.verdict = run.answer or "none"
+            return
+        path = str(TRACK / run.problem)
+        script = parse_file(path)
+        try:
+            report = judge(problem_from_script(script), script, read_answer(run.answer, run.solver), self.backend(path))
+        except SygusError as error:  # what sycam-check reports as unreadable input (exit status 2)
+            run.verdict = f"unreadable ({error})"
+            return
+        run.verdict = report.line()
+        run.size = report.figures.get("size")
+        goal = (report.figures.get("goals") or [None])[0]
+        if goal:
+            if goal.get("constant") is not None:
+                versus = f" vs {goal['constant']:g}"
+            else:
+                versus = f" vs {goal['against']} {goal['baselines'][goal['against']]:.4f}" if goal.get("against") else ""
+            run.quality = f"{goal['metric']} {goal['answer_mean']:.4f}{versus}"
+            if "beats_best" in goal:  # an objective: whether it beat the best baseline on the held-out images
+                run.quality += " (better)" if goal["beats_best"] else " (not better)"
+
+    def backend(self, path: str):
+        """A factory returning the problem's torch backend, opened once."""
+        def factory(options: dict):
+            if path not in self.backends:
+                from backends.torch_backend import open_backend
+
+                self.backends = {path: open_backend(options)}  # one at a time: runs come problem by problem
+            return self.backends[path]
+
+        return factory
 
 
 def solved(run: Run, expected: str) -> bool:
@@ -161,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     if not runs:
         print(f"{args.results}: no *.results.*.xml.bz2 files", file=sys.stderr)
         return 2
-    for run in runs:
+    check = Checker()
+    for run in sorted(runs, key=lambda r: r.problem):
         check(run)
     points, rows = score(runs)
     out = io.StringIO()
