@@ -34,7 +34,7 @@ from .answer import derivable
 from .answer_reader import Answer, read_answer
 from .checker import check
 from .correctness import Threshold, beats, passes_tier
-from .decompose import CLASS_PARAM
+from .decompose import CLASS_PARAM, has_class_param
 from .errors import SygusError
 from .ir import INT, REAL, Term, const, var
 from .irprint import to_sygus
@@ -49,8 +49,8 @@ HOLDOUT_SHARE = 4  # the default held-out set is a quarter of :sycam.images
 def heldout_images(count: int, holdout: int, seed: int) -> list[int]:
     """The held-out images among the backend's `count` images (the seeded subset of `:sycam.images`).
 
-    The last `holdout` images of a permutation seeded with `f"{seed}:holdout"`, in index order;
-    the search sets exactly these aside, so they are disjoint from every tier.
+    The last `holdout` images of a permutation seeded with `f"{seed}:holdout"`, in index order:
+    the images `:sycam.holdout` keeps out of the search's tiers.
     """
     holdout = max(0, min(int(holdout), count))
     order = random.Random(f"{seed}:holdout").sample(range(count), count)
@@ -126,13 +126,13 @@ def answer_body(problem: Problem, script: ast.Script, answer: Answer) -> tuple[T
                       f"expected {_signature(synth.params, synth.sort)}")
     context = [c for c in script.commands if isinstance(c, (ast.SetLogic, ast.DefineFun, ast.DefineSort))]
     macros = {c.name: c for c in context if isinstance(c, ast.DefineFun)}
-    path = f"{function.pos.line}:{function.pos.col}"
+    defined_at = f"{function.pos.line}:{function.pos.col}"
     try:
         check(ast.Script((*context, function), path="<answer>"))
         scope = {name: var(name, sort) for name, sort in synth.params}
         body = _as_real(Lowerer(macros, "<answer>").term(function.body, scope))
     except SygusError as error:
-        where = f" at {error.pos.line}:{error.pos.col}" if error.pos.line else f" (define-fun at {path})"
+        where = f" at {error.pos.line}:{error.pos.col}" if error.pos.line else f" (define-fun at {defined_at})"
         return None, f"the body does not type-check{where}: {error.message}"
     if derivable(body, synth.grammar) or _class_split_derivable(problem, body):
         return body, ""
@@ -146,7 +146,7 @@ def term_size(term: Term) -> int:
 
 def _class_split_derivable(problem: Problem, body: Term) -> bool:
     """Is `body` the engine's `(ite (= class c) E rest)` chain with every E and the last rest derivable?"""
-    if not any(name == CLASS_PARAM and sort == INT for name, sort in problem.synth.params):
+    if not has_class_param(problem.synth):
         return False
     parts, node = [], body
     while node.op == "ite" and _is_class_test(node.args[0]):
@@ -160,9 +160,9 @@ def _is_class_test(test: Term) -> bool:
     """`(= class c)` or `(= c class)` with c an Int constant."""
     if test.op != "=" or len(test.args) != 2:
         return False
-    kinds = sorted((a.op, a.param if a.op == "var" else None) for a in test.args)
-    return [k[0] for k in kinds] == ["const", "var"] and kinds[1][1] == CLASS_PARAM and \
-        next(a for a in test.args if a.op == "const").sort == INT
+    variable = next((a for a in test.args if a.op == "var"), None)
+    constant = next((a for a in test.args if a.op == "const"), None)
+    return variable is not None and constant is not None and variable.param == CLASS_PARAM and constant.sort == INT
 
 
 def _score_goal(problem: Problem, backend, body: Term, goal: Goal, images: list[int]) -> dict:

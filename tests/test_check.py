@@ -169,6 +169,7 @@ CLASS_PROBLEM = problem_text("(constraint (>= (deletion weights) (deletion gradc
 def test_the_engines_class_case_split_over_derivable_parts_is_read():
     split = "(ite (= class 1) abl (ite (= class 0) (* abl abl) abl))"
     assert verdict(CLASS_PROBLEM, answer(split, CLASS_PARAMS)).verdict == "valid"
+    assert verdict(CLASS_PROBLEM, answer("(ite (= 0 class) abl abl)", CLASS_PARAMS)).verdict == "valid"
     underivable = "(ite (= class 1) (+ abl grads) abl)"
     assert "does not derive" in verdict(CLASS_PROBLEM, answer(underivable, CLASS_PARAMS)).reason
     not_a_class_test = "(ite (>= abl grads) abl grads)"
