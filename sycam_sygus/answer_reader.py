@@ -32,7 +32,7 @@ class Answer:
 
 def read_answer(text: str, path: str = "<answer>") -> Answer:
     """The answer in `text` (see the module docstring); SygusError when it is not readable as one."""
-    items = _top_items(text, 0, len(text), path)
+    items = top_items(text, 0, len(text), path)
     if not items:
         raise SygusError("the answer is empty", NOWHERE, path, ANSWER_FORM)
     if len(items) == 1 and text[items[0][0]:items[0][1]] in WORDS:
@@ -44,7 +44,7 @@ def read_answer(text: str, path: str = "<answer>") -> Answer:
     if len(items) == 1 and _head(text, items[0], path) != "define-fun":  # the wrapping list
         outer_start, outer_end = items[0]
         blanked[outer_start] = blanked[outer_end - 1] = " "
-        inner = _top_items(text, outer_start + 1, outer_end - 1, path)
+        inner = top_items(text, outer_start + 1, outer_end - 1, path)
         if inner and text[inner[0][0]] == "(" and _head(text, inner[0], path) != "define-fun":
             objectives = _objectives(text, inner[0], path)
             for i in range(*inner[0]):
@@ -62,7 +62,7 @@ def read_answer(text: str, path: str = "<answer>") -> Answer:
 def _objectives(text: str, span: tuple[int, int], path: str) -> tuple[float, ...]:
     """The objective tuple's values (each a numeric literal such as `0.61` or `(- 0.5)`)."""
     values = []
-    for start, end in _top_items(text, span[0] + 1, span[1] - 1, path):
+    for start, end in top_items(text, span[0] + 1, span[1] - 1, path):
         try:
             value = lower_term(parse_term(text[start:end]), {}, path=path)
         except SygusError:
@@ -76,13 +76,13 @@ def _objectives(text: str, span: tuple[int, int], path: str) -> tuple[float, ...
 
 def _head(text: str, span: tuple[int, int], path: str) -> str:
     """The first word inside a parenthesised item ('' when it starts with another list)."""
-    inner = _top_items(text, span[0] + 1, span[1] - 1, path)
+    inner = top_items(text, span[0] + 1, span[1] - 1, path)
     if not inner or text[inner[0][0]] == "(":
         return ""
     return text[inner[0][0]:inner[0][1]]
 
 
-def _top_items(text: str, start: int, end: int, path: str) -> list[tuple[int, int]]:
+def top_items(text: str, start: int, end: int, path: str) -> list[tuple[int, int]]:
     """Spans of the top-level items (atoms, strings, balanced lists) of `text[start:end]`."""
     items, i = [], start
     while i < end:

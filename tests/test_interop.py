@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sycam_sygus.answer_reader import _top_items
+from sycam_sygus.answer_reader import top_items
 from sycam_sygus.parser import parse_file
 from sycam_sygus.printer import print_script
 
@@ -60,7 +60,7 @@ def _head(command: str) -> str:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_cvc5_reads_every_standard_command(path: Path) -> None:
     text = print_script(parse_file(str(path)))
-    commands = [text[start:end] for start, end in _top_items(text, 0, len(text), str(path))]
+    commands = [text[start:end] for start, end in top_items(text, 0, len(text), str(path))]
     assert commands[0] == "(set-logic SYCAM)"
     accepted: list[str] = []
     for command in commands[1:]:
