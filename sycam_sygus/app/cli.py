@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
+    """The installed distribution's version (what a benchmark harness records)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
