@@ -31,6 +31,7 @@ from .errors import SygusError
 from .ir import Term
 from .logic import METRICS
 from .lower import problem_from_script
+from .lower_standard import is_standard
 from .options import OPTIONS
 from .parser import parse_file
 from .printer import print_script
@@ -41,6 +42,7 @@ from .report import (ANSWER_ROW, AUTO_COMPARE_FORWARDS, COMPARE_MODES, Recorder,
                      write_report)
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 from .solver import Observer, SolveResult, solve
+from .standard import run_standard
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 FIGURE_IMAGES = 4
@@ -134,7 +136,10 @@ def _print_parsed(args: argparse.Namespace) -> int:
 
 def _solve(args: argparse.Namespace, started: float) -> int:
     overrides = option_overrides(args)
-    problem = problem_from_script(parse_file(args.file, strict=args.strict), overrides)
+    script = parse_file(args.file, strict=args.strict)
+    if is_standard(script):  # any logic but SYCAM: the examples engine (PBE / CEGIS)
+        return run_standard(script, overrides)
+    problem = problem_from_script(script, overrides)
     _print_warnings(problem.warnings, args.file)
     backend = open_backend(problem.options)
     _check_masks(problem, backend)

@@ -1,0 +1,188 @@
+"""sycam against cvc5 on the public SyGuS tracks: solved, wrong, unique, median time, answer size.
+
+Each problem is normalised to SyGuS v2.1 by `sycam-solve --parse-only` (cvc5 rejects v1), then
+solved by `sycam-solve` and by cvc5 (its Python API, `--sygus` mode), each in its own process
+under the same wall-clock limit. Every answer is checked independently of the solver that gave
+it: the problem's constraints, with the answer's define-funs, are negated and handed to cvc5 as a
+plain SMT query (unsat = correct). An `infeasible` claim counts as right only when cvc5 does not
+solve the problem.
+
+    python benchmarks/bench_standard.py --corpus DIR --per-track 8 --limit 10
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TRACKS = ("PBE_SLIA_Track", "PBE_BV_Track", "CLIA_Track", "General_Track", "Inv_Track")
+CVC5_RUNNER = """
+import sys, cvc5
+tm = cvc5.TermManager(); solver = cvc5.Solver(tm); symbols = cvc5.SymbolManager(tm)
+solver.setOption("sygus", "true")
+parser = cvc5.InputParser(solver, symbols)
+parser.setFileInput(cvc5.InputLanguage.SYGUS_2_1, sys.argv[1])
+while True:
+    command = parser.nextCommand()
+    if command.isNull():
+        break
+    out = command.invoke(solver, symbols)
+    if out:
+        sys.stdout.write(out)
+"""
+CHECK_RUNNER = """
+import sys, cvc5
+tm = cvc5.TermManager(); solver = cvc5.Solver(tm); symbols = cvc5.SymbolManager(tm)
+solver.setOption("tlimit-per", sys.argv[2])
+parser = cvc5.InputParser(solver, symbols)
+parser.setFileInput(cvc5.InputLanguage.SMT_LIB_2_6, sys.argv[1])
+while True:
+    command = parser.nextCommand()
+    if command.isNull():
+        break
+    command.invoke(solver, symbols)
+print(solver.checkSat())
+"""
+
+
+def sample(corpus: Path, track: str, count: int) -> list[Path]:
+    """`count` files spread evenly over the track's sorted file list (deterministic)."""
+    files = sorted((corpus / track).rglob("*.sl"))
+    if len(files) <= count:
+        return files
+    step = len(files) / count
+    return [files[int(i * step)] for i in range(count)]
+
+
+def run(command: list[str], limit: float) -> tuple[str, float, bool]:
+    """(stdout, seconds, timed out)."""
+    began = time.monotonic()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit)
+        return done.stdout.strip(), time.monotonic() - began, False
+    except subprocess.TimeoutExpired:
+        return "", time.monotonic() - began, True
+
+
+def answer_status(text: str) -> str:
+    """solved, fail, infeasible or none (no usable answer)."""
+    if text.startswith("(") and "define-fun" in text:
+        return "solved"
+    return text if text in ("fail", "infeasible", "unsat") else "none"
+
+
+def check_query(problem_v2: Path, answer: str) -> str:
+    """SMT-LIB text: the problem's definitions, the answer, its variables, the negated constraints."""
+    from sycam_sygus import ast
+    from sycam_sygus.parser import parse_file
+    from sycam_sygus.printer import print_command, print_sort, print_term
+
+    script = parse_file(str(problem_v2))
+    body = answer.strip()
+    if body[1:].lstrip().startswith("(define-fun"):  # the answer block: ( (define-fun ...) ... )
+        body = body[1:-1]
+    lines = ["(set-logic ALL)", body]
+    constraints, assumptions = [], []
+    synth_params = {}
+    for command in script.commands:
+        if isinstance(command, ast.DefineFun):
+            lines.append(print_command(command))
+        elif isinstance(command, ast.DeclareVar):
+            lines.append(f"(declare-fun {command.name} () {print_sort(command.sort)})")
+            if command.primed:
+                lines.append(f"(declare-fun {command.name}! () {print_sort(command.sort)})")
+        elif isinstance(command, ast.SynthFun):
+            synth_params[command.name] = command.params
+        elif isinstance(command, ast.Constraint):
+            (assumptions if command.kind == "assume" else constraints).append(print_term(command.term))
+        elif isinstance(command, ast.InvConstraint):
+            names = [n for n, _ in synth_params[command.inv]]
+            now, primed = " ".join(names), " ".join(n + "!" for n in names)
+            constraints += [f"(=> ({command.pre} {now}) ({command.inv} {now}))",
+                            f"(=> (and ({command.inv} {now}) ({command.trans} {now} {primed})) ({command.inv} {primed}))",
+                            f"(=> ({command.inv} {now}) ({command.post} {now}))"]
+    goal = f"(and true {' '.join(constraints)})"
+    if assumptions:
+        goal = f"(=> (and true {' '.join(assumptions)}) {goal})"
+    lines.append(f"(assert (not {goal}))")
+    return "\n".join(lines)
+
+
+def checked(problem_v2: Path, answer: str, limit: float) -> bool:
+    """Whether an SMT solver proves the answer meets every constraint."""
+    with tempfile.NamedTemporaryFile("w", suffix=".smt2", delete=False) as query:
+        query.write(check_query(problem_v2, answer))
+    out, _, _ = run([sys.executable, "-c", CHECK_RUNNER, query.name, str(int(limit * 1000))], limit + 5)
+    return out.strip() == "unsat"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", required=True, type=Path, help="the sygus-lib folder (one folder per track)")
+    parser.add_argument("--per-track", type=int, default=8)
+    parser.add_argument("--limit", type=float, default=10.0, help="wall-clock seconds per problem and solver")
+    parser.add_argument("--tracks", nargs="*", default=list(TRACKS))
+    parser.add_argument("--out", type=Path, default=Path("bench_standard.json"))
+    args = parser.parse_args()
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="bench_standard_"))
+    for track in args.tracks:
+        for path in sample(args.corpus, track, args.per_track):
+            v2 = work / f"{track}__{path.stem}.sl"
+            text, _, _ = run([sys.executable, "-m", "sycam_sygus.cli", "--parse-only", str(path)], 60)
+            v2.write_text(text + "\n")
+            row = {"track": track, "file": str(path.relative_to(args.corpus))}
+            for solver, command in (
+                ("sycam", [sys.executable, "-m", "sycam_sygus.cli", "--quiet", "--time-limit", str(max(args.limit - 2, 1)), str(v2)]),
+                ("cvc5", [sys.executable, "-c", CVC5_RUNNER, str(v2)]),
+            ):
+                out, seconds, timed_out = run(command, args.limit)
+                status = "timeout" if timed_out else answer_status(out)
+                correct = checked(v2, out, 30) if status == "solved" else None
+                row[solver] = {"status": status, "seconds": round(seconds, 2), "correct": correct,
+                               "size": len(out) if status == "solved" else None, "answer": out}
+            print(json.dumps({k: (v if not isinstance(v, dict) else {x: v[x] for x in ("status", "seconds", "correct")})
+                              for k, v in row.items()}), flush=True)
+            rows.append(row)
+    args.out.write_text(json.dumps(rows, indent=1))
+    print(table(rows))
+    return 0
+
+
+def table(rows: list[dict]) -> str:
+    """The per-track Markdown table."""
+    lines = ["| track | problems | sycam solved | sycam wrong | cvc5 solved | cvc5 wrong | sycam only | cvc5 only "
+             "| median s (both solved) sycam / cvc5 | median answer chars sycam / cvc5 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for track in dict.fromkeys(r["track"] for r in rows):
+        mine = [r for r in rows if r["track"] == track]
+
+        def good(r, s):
+            return r[s]["status"] == "solved" and r[s]["correct"]
+
+        def wrong(r, s):
+            return r[s]["status"] == "solved" and not r[s]["correct"] or \
+                (r[s]["status"] == "infeasible" and good(r, "cvc5" if s == "sycam" else "sycam"))
+
+        both = [r for r in mine if good(r, "sycam") and good(r, "cvc5")]
+
+        def median(key, s):
+            return f"{statistics.median(r[s][key] for r in both):.2f}" if both else "-"
+
+        lines.append(
+            f"| {track} | {len(mine)} | {sum(good(r, 'sycam') for r in mine)} | {sum(wrong(r, 'sycam') for r in mine)} "
+            f"| {sum(good(r, 'cvc5') for r in mine)} | {sum(wrong(r, 'cvc5') for r in mine)} "
+            f"| {sum(good(r, 'sycam') and not good(r, 'cvc5') for r in mine)} "
+            f"| {sum(good(r, 'cvc5') and not good(r, 'sycam') for r in mine)} "
+            f"| {median('seconds', 'sycam')} / {median('seconds', 'cvc5')} "
+            f"| {median('size', 'sycam').split('.')[0]} / {median('size', 'cvc5').split('.')[0]} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
