@@ -36,17 +36,9 @@ while True:
         sys.stdout.write(out)
 """
 CHECK_RUNNER = """
-import sys, cvc5
-tm = cvc5.TermManager(); solver = cvc5.Solver(tm); symbols = cvc5.SymbolManager(tm)
-solver.setOption("tlimit-per", sys.argv[2])
-parser = cvc5.InputParser(solver, symbols)
-parser.setFileInput(cvc5.InputLanguage.SMT_LIB_2_6, sys.argv[1])
-while True:
-    command = parser.nextCommand()
-    if command.isNull():
-        break
-    command.invoke(solver, symbols)
-print(solver.checkSat())
+import sys
+from sycam_sygus.answer_check import answer_holds
+print("unsat" if answer_holds(sys.argv[1], open(sys.argv[2]).read(), int(sys.argv[3])) else "unknown")
 """
 
 
@@ -76,48 +68,11 @@ def answer_status(text: str) -> str:
     return text if text in ("fail", "infeasible", "unsat") else "none"
 
 
-def check_query(problem_v2: Path, answer: str) -> str:
-    """SMT-LIB text: the problem's definitions, the answer, its variables, the negated constraints."""
-    from sycam_sygus import ast
-    from sycam_sygus.parser import parse_file
-    from sycam_sygus.printer import print_command, print_sort, print_term
-
-    script = parse_file(str(problem_v2))
-    body = answer.strip()
-    if body[1:].lstrip().startswith("(define-fun"):  # the answer block: ( (define-fun ...) ... )
-        body = body[1:-1]
-    lines = ["(set-logic ALL)", body]
-    constraints, assumptions = [], []
-    synth_params = {}
-    for command in script.commands:
-        if isinstance(command, ast.DefineFun):
-            lines.append(print_command(command))
-        elif isinstance(command, ast.DeclareVar):
-            lines.append(f"(declare-fun {command.name} () {print_sort(command.sort)})")
-            if command.primed:
-                lines.append(f"(declare-fun {command.name}! () {print_sort(command.sort)})")
-        elif isinstance(command, ast.SynthFun):
-            synth_params[command.name] = command.params
-        elif isinstance(command, ast.Constraint):
-            (assumptions if command.kind == "assume" else constraints).append(print_term(command.term))
-        elif isinstance(command, ast.InvConstraint):
-            names = [n for n, _ in synth_params[command.inv]]
-            now, primed = " ".join(names), " ".join(n + "!" for n in names)
-            constraints += [f"(=> ({command.pre} {now}) ({command.inv} {now}))",
-                            f"(=> (and ({command.inv} {now}) ({command.trans} {now} {primed})) ({command.inv} {primed}))",
-                            f"(=> ({command.inv} {now}) ({command.post} {now}))"]
-    goal = f"(and true {' '.join(constraints)})"
-    if assumptions:
-        goal = f"(=> (and true {' '.join(assumptions)}) {goal})"
-    lines.append(f"(assert (not {goal}))")
-    return "\n".join(lines)
-
-
 def checked(problem_v2: Path, answer: str, limit: float) -> bool:
-    """Whether an SMT solver proves the answer meets every constraint."""
-    with tempfile.NamedTemporaryFile("w", suffix=".smt2", delete=False) as query:
-        query.write(check_query(problem_v2, answer))
-    out, _, _ = run([sys.executable, "-c", CHECK_RUNNER, query.name, str(int(limit * 1000))], limit + 5)
+    """Whether an SMT solver proves the answer meets every constraint (sycam_sygus.answer_check)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as text:
+        text.write(answer)
+    out, _, _ = run([sys.executable, "-c", CHECK_RUNNER, str(problem_v2), text.name, str(int(limit * 1000))], limit + 5)
     return out.strip() == "unsat"
 
 
