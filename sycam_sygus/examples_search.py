@@ -52,8 +52,9 @@ def ite_split(grammar: Grammar) -> tuple[str, str, Term] | None:
 class Search:
     """Enumerate the synth-fun's grammar against `spec` until `deadline` (time.monotonic)."""
 
-    def __init__(self, spec: Spec, deadline: float, seeds: "Search | None" = None):
+    def __init__(self, spec: Spec, deadline: float, seeds: "Search | None" = None, max_leaves: int | None = None):
         self.spec = spec
+        self.max_leaves = max_leaves  # a tree with more leaves is not trusted to generalise (PBE)
         self.seeds = seeds  # a previous search on fewer examples: its leaves and guards are tried first
         self.deadline = deadline
         self.grammar = spec.synth.grammar
@@ -145,6 +146,8 @@ class Search:
         leaves.sort(key=lambda t: t[0].size)
         tree = learn(self.spec.full, leaves, self.guards, self.spec.synth.sort, self.out_of_time)
         if tree is None or not derivable(tree, self.grammar):
+            return None
+        if self.max_leaves is not None and 1 + sum(n.op == "ite" for n in tree.walk()) > self.max_leaves:
             return None
         if self.spec.coverage(self.values.get(tree)) != self.spec.full:
             return None

@@ -50,7 +50,10 @@ def solve_problem(problem: StandardProblem, seconds: float) -> tuple[str, Term |
         examples.append(Example({n: _zero(s) for n, s in problem.variables}, conjunction))
     search = None
     while True:
-        search = Search(Spec(problem, synth, examples), deadline, search)
+        # PBE answers are checked on the examples only: a tree with a leaf per two examples or more
+        # would fit them by rote, so the search goes on for a smaller one
+        max_leaves = None if universal else max(2, len(examples) // 2)
+        search = Search(Spec(problem, synth, examples), deadline, search, max_leaves)
         outcome = search.run()
         if outcome.term is None:
             feasible_unknown = not outcome.exhausted or synth.name in problem.open_constants
