@@ -74,8 +74,10 @@ class ExamplesBackend:
         if op == "ite":
             return Column(tag, tuple(UNDEFINED if c is UNDEFINED else (a if c else b)
                                      for c, a, b in zip(*(a.items for a in args))))
-        rows = zip(*(a.items for a in args))
-        return Column(tag, tuple(UNDEFINED if UNDEFINED in row else function(*row) for row in rows))
+        columns = [a.items for a in args]
+        if not any(UNDEFINED in items for items in columns):
+            return Column(tag, tuple(map(function, *columns)))
+        return Column(tag, tuple(UNDEFINED if UNDEFINED in row else function(*row) for row in zip(*columns)))
 
     def value_key(self, value: Column) -> bytes:
         """Equal exactly when the values are equal at every point."""
