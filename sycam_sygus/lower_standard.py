@@ -95,9 +95,8 @@ class StandardLowerer(Lowerer):
         function = self.builder.functions.get(name)
         if function is not None and not function.params:
             return function.body  # a named constant: inlined
-        if name in self.builder.declared:
-            raise Unsupported(f"a define-fun refers to the universal variable '{name}'", ident.pos, self.path,
-                              "the examples engine needs define-funs closed over their parameters")
+        if name in self.builder.declared:  # a define-fun over a universal variable (inlined later)
+            return var(name, self.builder.declared[name])
         if name in theory_constants() and name not in ("true", "false"):
             raise Unsupported(f"'{name}' (regular expressions) is not supported by the examples engine", ident.pos,
                               self.path)
@@ -137,7 +136,7 @@ class StandardBuilder:
         self.aliases: dict[str, Sort] = {}
         self.functions: dict[str, Function] = {}
         self.synth_signatures: dict[str, Function] = {}  # name -> signature (body unused)
-        self.declared: set[str] = set()  # universal variables declared so far
+        self.declared: dict[str, Sort] = {}  # universal variables declared so far
         self.lowerer = StandardLowerer(self)
 
     def error(self, message: str, pos: ast.Pos, hint: str = "") -> SygusError:
@@ -167,7 +166,7 @@ class StandardBuilder:
                                                                const(0))
             elif isinstance(command, ast.DeclareVar):
                 variables.append((command.name, self.sort(command.sort)))
-                self.declared.add(command.name)
+                self.declared[command.name] = self.sort(command.sort)
                 if command.primed:
                     variables.append((command.name + "!", self.sort(command.sort)))
             elif isinstance(command, (ast.Constraint, ast.InvConstraint)):
@@ -203,11 +202,13 @@ class StandardBuilder:
                                dict(self.functions), frozenset(open_constants), tuple(self.warnings))
 
     def inline_synth_callers(self, constraints: list[Term]) -> list[Term]:
-        """Expand, in the constraints, every define-fun that calls a synth-fun (and drop it), so the
-        synth-fun's applications are visible to the engine and the verifier."""
+        """Expand, in the constraints, every define-fun that calls a synth-fun or mentions a universal
+        variable (and drop it), so the engine and the verifier see those as in any constraint."""
         callers: dict[str, Function] = {}
         for name, function in self.functions.items():
-            if any(n.op in self.synth_signatures or n.op in callers for n in function.body.walk()):
+            params = {n for n, _ in function.params}
+            if any(n.op in self.synth_signatures or n.op in callers or (n.op == "var" and n.param not in params)
+                   for n in function.body.walk()):
                 callers[name] = replace(function, body=_inline(function.body, callers))
         for name in callers:
             del self.functions[name]
