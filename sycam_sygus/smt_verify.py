@@ -21,6 +21,10 @@ from .problem import SynthFun
 QUERY_MILLISECONDS = 5000  # one verification query's budget; past it the candidate is not trusted
 
 
+class VerifierError(RuntimeError):
+    """cvc5 refused the query (a term the verifier cannot express): no answer can be trusted."""
+
+
 class Verdict:
     """`valid` (no counterexample), or `counterexample` (variable values), or neither (unknown)."""
 
@@ -57,12 +61,15 @@ def verify(problem: StandardProblem, answers: Mapping[str, Term],
     parser = cvc5.InputParser(solver, symbols)
     parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, query_text(problem, answers, problem.constraints),
                           "verification")
-    while True:
-        command = parser.nextCommand()
-        if command.isNull():
-            break
-        command.invoke(solver, symbols)
-    result = solver.checkSat()
+    try:
+        while True:
+            command = parser.nextCommand()
+            if command.isNull():
+                break
+            command.invoke(solver, symbols)
+        result = solver.checkSat()
+    except RuntimeError as err:
+        raise VerifierError(f"the SMT verifier refused the query: {err}") from None
     if result.isUnsat():
         return Verdict(True)
     if not result.isSat():

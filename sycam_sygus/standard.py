@@ -21,7 +21,7 @@ from .examples_search import Search
 from .examples_spec import Example, Spec, UnsupportedSpec
 from .ir import BOOL, Term, app
 from .lower_standard import StandardProblem, Unsupported, standard_problem
-from .smt_verify import verify
+from .smt_verify import VerifierError, verify
 
 DEFAULT_SECONDS = 600.0  # `:sycam.time-limit`'s default, for a run without --time-limit
 
@@ -78,7 +78,7 @@ def run_standard(script: Script, overrides: Mapping[str, object]) -> int:
         for warning in problem.warnings:
             print(warning if ": warning: " in warning else f"{script.path}: warning: {warning}", file=sys.stderr)
         status, body = solve_problem(problem, seconds)
-    except (Unsupported, UnsupportedSpec, UnsupportedOperator) as reason:
+    except (Unsupported, UnsupportedSpec, UnsupportedOperator, VerifierError) as reason:
         print(f"sycam: not solved: {reason}", file=sys.stderr)
         print("fail", flush=True)
         return 0
