@@ -54,7 +54,8 @@ class Search:
 
     def __init__(self, spec: Spec, deadline: float, seeds: "Search | None" = None, max_leaves: int | None = None):
         self.spec = spec
-        self.max_leaves = max_leaves  # a tree with more leaves is not trusted to generalise (PBE)
+        self.max_leaves = max_leaves  # a tree with more leaves is not trusted to generalise (PBE) ...
+        self.refused: Term | None = None  # ... but the first one is the answer if nothing better comes
         self.seeds = seeds  # a previous search on fewer examples: its leaves and guards are tried first
         self.deadline = deadline
         self.grammar = spec.synth.grammar
@@ -113,8 +114,8 @@ class Search:
             if self.split is not None:
                 fresh |= self.collect(item.term, item.nonterminal, column, mask)
         found = self.unify() if fresh else None
-        if found is not None:
-            return Outcome(found)
+        if found is not None or self.refused is not None:
+            return Outcome(found or self.refused)
         exhausted = enumerator.exhausted and self.split is None and not self.undefined_seen
         return Outcome(None, exhausted)
 
@@ -148,6 +149,8 @@ class Search:
         if tree is None or not derivable(tree, self.grammar):
             return None
         if self.max_leaves is not None and 1 + sum(n.op == "ite" for n in tree.walk()) > self.max_leaves:
+            if self.refused is None and self.spec.coverage(self.values.get(tree)) == self.spec.full:
+                self.refused = tree
             return None
         if self.spec.coverage(self.values.get(tree)) != self.spec.full:
             return None
