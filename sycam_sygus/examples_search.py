@@ -22,6 +22,7 @@ from .unify import learn
 
 MAX_SIZE = 60  # the deadline, not this, is what ends a search in practice
 UNIFY_TERMS = 200  # the terms (most examples first) a decision tree may use as leaves
+PATIENCE_SECONDS, PATIENCE_SHARE = 2.0, 0.2  # how long a refused (rote) tree waits for a smaller answer
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class Search:
     def __init__(self, spec: Spec, deadline: float, seeds: "Search | None" = None, max_leaves: int | None = None):
         self.spec = spec
         self.max_leaves = max_leaves  # a tree with more leaves is not trusted to generalise (PBE) ...
-        self.refused: Term | None = None  # ... but the first one is the answer if nothing better comes
+        self.refused: Term | None = None  # ... but the first one is the answer if nothing better comes soon
+        self.patience = time.monotonic() + min(PATIENCE_SECONDS, PATIENCE_SHARE * max(deadline - time.monotonic(), 0))
         self.seeds = seeds  # a previous search on fewer examples: its leaves and guards are tried first
         self.deadline = deadline
         self.grammar = spec.synth.grammar
@@ -98,6 +100,8 @@ class Search:
                     found = self.unify()
                     if found is not None:
                         return Outcome(found)
+                if self.refused is not None and time.monotonic() > self.patience:
+                    return Outcome(self.refused)
             column = enumerator.value(item.term)
             key = self.spec.backend.value_key(column)
             if key in seen[item.nonterminal]:
