@@ -84,8 +84,7 @@ class Spec:
             return None
         for call, other in (constraint.args, constraint.args[::-1]):
             if call.op == self.synth.name and not any(n.op == self.synth.name for n in other.walk()):
-                value = evaluate(other, env, scratch, 1).items[0]
-                return None if value is None else value
+                return evaluate(other, env, scratch, 1).items[0]
         return None
 
     def coverage(self, column: Column) -> int:
