@@ -271,7 +271,11 @@ class StandardBuilder:
         params = tuple((n, self.sort(s)) for n, s in command.params)
         sort = self.sort(command.sort)
         if command.grammar is None:
-            return problem.SynthFun(command.name, params, sort, default_grammar(params, sort, literals)), False
+            try:
+                grammar = default_grammar(params, sort, literals)
+            except Unsupported as err:  # located at the synth-fun
+                raise Unsupported(err.message, command.pos, self.path, err.hint) from None
+            return problem.SynthFun(command.name, params, sort, grammar), False
         nonterminals = tuple((name, self.sort(s)) for name, s in command.grammar.predeclaration)
         scope = {**{n: var(n, s) for n, s in params}, **{n: hole(n, s) for n, s in nonterminals}}
         productions: dict[str, tuple[Term, ...]] = {}
