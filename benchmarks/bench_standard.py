@@ -1,18 +1,20 @@
 """sycam against cvc5 on the public SyGuS tracks: solved, wrong, unique, median time, answer size.
 
 Each problem is normalised to SyGuS v2.1 by `sycam-solve --parse-only` (cvc5 rejects v1), then
-solved by `sycam-solve` and by cvc5 (its Python API, `--sygus` mode), each in its own process
-under the same wall-clock limit. Every answer is checked independently of the solver that gave
-it: the problem's constraints, with the answer's define-funs, are negated and handed to cvc5 as a
-plain SMT query (unsat = correct). An `infeasible` claim counts as right only when cvc5 does not
-solve the problem.
+solved by `sycam-solve` (told `--time-limit LIMIT-2`, its own start-up counts) and by cvc5 (its
+Python API in `sygus` mode), each in its own process killed at the same wall-clock LIMIT. Every
+answer is checked independently of the solver that gave it (sycam_sygus.answer_check: the
+file's constraints with the answer's define-funs, negated, as a plain SMT query to cvc5; unsat =
+correct). An `infeasible` claim counts as wrong when the other solver's answer checks.
 
-    python benchmarks/bench_standard.py --corpus DIR --per-track 8 --limit 10
+    python benchmarks/bench_standard.py --corpus DIR --per-track 12 --limit 10 --out results.json
+    python benchmarks/bench_standard.py --table results.json
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -78,12 +80,18 @@ def checked(problem_v2: Path, answer: str, limit: float) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", required=True, type=Path, help="the sygus-lib folder (one folder per track)")
-    parser.add_argument("--per-track", type=int, default=8)
+    parser.add_argument("--corpus", type=Path, help="the sygus-lib folder (one folder per track)")
+    parser.add_argument("--per-track", type=int, default=12)
     parser.add_argument("--limit", type=float, default=10.0, help="wall-clock seconds per problem and solver")
     parser.add_argument("--tracks", nargs="*", default=list(TRACKS))
     parser.add_argument("--out", type=Path, default=Path("bench_standard.json"))
+    parser.add_argument("--table", type=Path, help="only print the table of an earlier run's --out file")
     args = parser.parse_args()
+    if args.table:
+        print(table(json.loads(args.table.read_text())))
+        return 0
+    if args.corpus is None:
+        parser.error("--corpus DIR is needed to run the benchmark")
     rows = []
     work = Path(tempfile.mkdtemp(prefix="bench_standard_"))
     for track in args.tracks:
@@ -99,8 +107,7 @@ def main() -> int:
                 out, seconds, timed_out = run(command, args.limit)
                 status = "timeout" if timed_out else answer_status(out)
                 correct = checked(v2, out, 30) if status == "solved" else None
-                row[solver] = {"status": status, "seconds": round(seconds, 2), "correct": correct,
-                               "size": len(out) if status == "solved" else None, "answer": out}
+                row[solver] = {"status": status, "seconds": round(seconds, 2), "correct": correct, "answer": out}
             print(json.dumps({k: (v if not isinstance(v, dict) else {x: v[x] for x in ("status", "seconds", "correct")})
                               for k, v in row.items()}), flush=True)
             rows.append(row)
@@ -109,10 +116,15 @@ def main() -> int:
     return 0
 
 
+def answer_size(answer: str) -> int:
+    """Symbols and literals in the answer block (layout and parentheses do not count)."""
+    return len(re.findall(r'"(?:[^"]|"")*"|[^\s()]+', answer))
+
+
 def table(rows: list[dict]) -> str:
     """The per-track Markdown table."""
     lines = ["| track | problems | sycam solved | sycam wrong | cvc5 solved | cvc5 wrong | sycam only | cvc5 only "
-             "| median s (both solved) sycam / cvc5 | median answer chars sycam / cvc5 |",
+             "| median s (both solved) sycam / cvc5 | median answer size (symbols) sycam / cvc5 |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for track in dict.fromkeys(r["track"] for r in rows):
         mine = [r for r in rows if r["track"] == track]
@@ -127,7 +139,8 @@ def table(rows: list[dict]) -> str:
         both = [r for r in mine if good(r, "sycam") and good(r, "cvc5")]
 
         def median(key, s):
-            return f"{statistics.median(r[s][key] for r in both):.2f}" if both else "-"
+            values = [r[s]["seconds"] if key == "seconds" else answer_size(r[s]["answer"]) for r in both]
+            return f"{statistics.median(values):.2f}" if both else "-"
 
         lines.append(
             f"| {track} | {len(mine)} | {sum(good(r, 'sycam') for r in mine)} | {sum(wrong(r, 'sycam') for r in mine)} "
@@ -135,7 +148,7 @@ def table(rows: list[dict]) -> str:
             f"| {sum(good(r, 'sycam') and not good(r, 'cvc5') for r in mine)} "
             f"| {sum(good(r, 'cvc5') and not good(r, 'sycam') for r in mine)} "
             f"| {median('seconds', 'sycam')} / {median('seconds', 'cvc5')} "
-            f"| {median('size', 'sycam').split('.')[0]} / {median('size', 'cvc5').split('.')[0]} |")
+            f"| {median('size', 'sycam').removesuffix('.00')} / {median('size', 'cvc5').removesuffix('.00')} |")
     return "\n".join(lines)
 
 
