@@ -312,28 +312,47 @@ def constant_pool(sort: Sort, literals: dict[Sort, list[Term]]) -> list[Term]:
     return list(dict.fromkeys([*base, *literals.get(sort, [])]))
 
 
+def _bitvector_rules(start: Term, params: tuple[tuple[str, Sort], ...], literals: dict[Sort, list[Term]]) -> list[Term]:
+    """Parameters and constants of `start`'s bit-vector sort, and the usual operators over `start`."""
+    sort = start.sort
+    leaves = [var(n, s) for n, s in params if s == sort] + constant_pool(sort, literals)
+    unary = [app(op, (start,), sort) for op in ("bvnot", "bvneg")]
+    binary = [app(op, (start, start), sort) for op in
+              ("bvand", "bvor", "bvxor", "bvadd", "bvsub", "bvmul", "bvshl", "bvlshr", "bvudiv", "bvurem")]
+    return list(dict.fromkeys(leaves + unary + binary))
+
+
+def _bool_rules(condition: Term, comparisons: list[Term], params: tuple[tuple[str, Sort], ...]) -> list[Term]:
+    """Bool parameters, the comparisons, and not / and / or over `condition`."""
+    return [var(n, s) for n, s in params if s == BOOL] + comparisons + [
+        app("not", (condition,), BOOL), app("and", (condition, condition), BOOL), app("or", (condition, condition), BOOL)]
+
+
 def default_grammar(params: tuple[tuple[str, Sort], ...], sort: Sort,
                     literals: dict[Sort, list[Term]]) -> problem.Grammar:
     """The grammar of a synth-fun written without one: linear integer arithmetic with `ite` and
-    comparisons (Int and Bool results), or the usual bit-vector operators (a bit-vector result)."""
+    comparisons (Int and Bool results over Int and Bool parameters), or the usual bit-vector
+    operators (a bit-vector result, or Bool over bit-vectors of one width and Bools)."""
     if sort.name == "BitVec":
-        start = hole("Start", sort)
-        leaves = [var(n, s) for n, s in params if s == sort] + constant_pool(sort, literals)
-        unary = [app(op, (start,), sort) for op in ("bvnot", "bvneg")]
-        binary = [app(op, (start, start), sort) for op in
-                  ("bvand", "bvor", "bvxor", "bvadd", "bvsub", "bvmul", "bvshl", "bvlshr", "bvudiv", "bvurem")]
-        return problem.Grammar((("Start", sort),), {"Start": tuple(dict.fromkeys(leaves + unary + binary))})
+        return problem.Grammar((("Start", sort),), {"Start": tuple(_bitvector_rules(hole("Start", sort), params,
+                                                                                     literals))})
+    widths = {s for _, s in params if s.name == "BitVec"}
+    if sort == BOOL and len(widths) == 1 and all(s == BOOL or s in widths for _, s in params):
+        (vector,) = widths
+        term, condition = hole("BV", vector), hole("Start", BOOL)
+        comparisons = [app(op, (term, term), BOOL) for op in ("=", "bvule", "bvult", "bvsle", "bvslt")]
+        productions = {"Start": tuple(_bool_rules(condition, comparisons, params)),
+                       "BV": tuple(_bitvector_rules(term, params, literals))}
+        return problem.Grammar((("Start", BOOL), ("BV", vector)), productions)
     if sort not in (INT, BOOL) or any(s not in (INT, BOOL) for _, s in params):
         raise Unsupported(f"no default grammar for a synth-fun of sort {sort.name} over these parameters",
-                          hint="default grammars cover Int, Bool and bit-vector functions")
+                          hint="default grammars cover Int and Bool functions over Int and Bool, bit-vector "
+                               "functions, and Bool functions over bit-vectors of one width")
     integer, condition = hole("Int", INT), hole("Bool", BOOL)
     int_rules = [var(n, s) for n, s in params if s == INT] + constant_pool(INT, literals)[:MAX_FILE_CONSTANTS]
     int_rules += [app("+", (integer, integer), INT), app("-", (integer, integer), INT),
                   app("ite", (condition, integer, integer), INT)]
-    bool_rules = [var(n, s) for n, s in params if s == BOOL]
-    bool_rules += [app(op, (integer, integer), BOOL) for op in ("<=", "=", "<")]
-    bool_rules += [app("not", (condition,), BOOL), app("and", (condition, condition), BOOL),
-                   app("or", (condition, condition), BOOL)]
+    bool_rules = _bool_rules(condition, [app(op, (integer, integer), BOOL) for op in ("<=", "=", "<")], params)
     productions = {"Int": tuple(dict.fromkeys(int_rules)), "Bool": tuple(dict.fromkeys(bool_rules))}
     order = (("Int", INT), ("Bool", BOOL)) if sort == INT else (("Bool", BOOL), ("Int", INT))
     return problem.Grammar(order, productions)

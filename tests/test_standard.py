@@ -1,5 +1,5 @@
 """Standard SyGuS problems through `sycam-solve`: PBE (LIA, BV, strings, ite by unification),
-CEGIS (max2, an invariant), an unrealisable finite grammar. Every answer is checked by an SMT
+CEGIS (max2, invariants over Int and over bit-vectors), an unrealisable finite grammar. Every answer is checked by an SMT
 query built from the file alone (sycam_sygus.answer_check), not by the engine that found it."""
 import re
 
@@ -65,6 +65,14 @@ INVARIANT = """(set-logic LIA)
 (inv-constraint inv pre trans post)
 (check-synth)
 """
+INVARIANT_BV = """(set-logic BV)
+(synth-fun inv ((x (_ BitVec 4))) Bool)
+(declare-var x (_ BitVec 4))
+(constraint (inv #x0))
+(constraint (=> (and (inv x) (not (= x #x5))) (inv (bvadd x #x1))))
+(constraint (=> (inv x) (bvule x #x5)))
+(check-synth)
+"""
 UNREALISABLE = """(set-logic LIA)
 (synth-fun f ((x Int)) Int
   ((Start Int))
@@ -91,8 +99,9 @@ def assert_answer(path: str, out: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("text,name", [(PBE_LIA, "f"), (PBE_BV, "f"), (PBE_STRINGS, "f"), (PBE_ITE, "f"),
-                                       (MAX2, "max2"), (INVARIANT, "inv")],
-                         ids=["pbe-lia", "pbe-bv", "pbe-strings", "pbe-ite", "cegis-max2", "invariant"])
+                                       (MAX2, "max2"), (INVARIANT, "inv"), (INVARIANT_BV, "inv")],
+                         ids=["pbe-lia", "pbe-bv", "pbe-strings", "pbe-ite", "cegis-max2", "invariant",
+                              "cegis-bv-default-grammar"])
 def test_solved_and_verified(tmp_path, capsys, text, name):
     path, out = solve(tmp_path, capsys, text)
     assert_answer(path, out, name)
