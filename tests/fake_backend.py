@@ -93,7 +93,7 @@ class FakeBackend(ReportBackend):
         per_image = self.truth.shape[1] if name in self.per_channel else 1
         return per_image * len({i for i in images if (name, i) not in self.computed})
 
-    def constant(self, value: float, images: Sequence[int]) -> np.ndarray:
+    def constant(self, value: object, images: Sequence[int], sort: object = None) -> np.ndarray:
         return np.full((len(images), self.truth.shape[1]), float(value))
 
     def apply(self, op: str, args: Sequence[np.ndarray], param: int | None = None) -> np.ndarray:

@@ -17,6 +17,7 @@ from torch import Tensor
 from ...core.errors import OptionError
 from ...core.logic import TERMINALS
 from ...core.settings import Settings
+from ...core.sorts import Sort
 from . import operators
 from .cache import (
     TensorCache,
@@ -118,8 +119,8 @@ class TorchBackend:
             return len(probes)
         return len(uncached) * self.channels() + len(probes)
 
-    def constant(self, value: float, images: Sequence[int]) -> Tensor:
-        """A constant broadcast to `[I, K]`."""
+    def constant(self, value: object, images: Sequence[int], sort: Sort | None = None) -> Tensor:
+        """A constant broadcast to `[I, K]` (every sort is a float tensor here: Bool true is 1.0)."""
         return torch.full((len(images), self.channels()), float(value), device=self.device)
 
     def apply(self, op: str, args: Sequence[Tensor], param: int | None = None) -> Tensor:

@@ -28,7 +28,9 @@ from ..engine.observer import Fanout
 from ..engine.port import ReportBackend
 from ..engine.scorer import evaluate
 from ..engine.search import SolveResult, solve
+from ..frontend.ast import Script
 from ..frontend.lower import problem_from_script
+from ..frontend.lower_standard import is_standard
 from ..frontend.parser import parse_file
 from ..frontend.printer import print_script
 from ..ir import Problem, Term
@@ -177,10 +179,10 @@ def _print_parsed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_problem(args: argparse.Namespace) -> Problem:
+def _load_problem(args: argparse.Namespace, script: Script | None = None) -> Problem:
     """Parse, check and lower the problem with the flags' overrides; located errors, warnings printed."""
     overrides = option_overrides(args)
-    script = parse_file(args.file, strict=args.strict)
+    script = script or parse_file(args.file, strict=args.strict)
     try:
         problem = problem_from_script(script, overrides)
     except OptionError as err:  # a flag's value, or one that spans several options: placed where it was set
@@ -200,7 +202,14 @@ def _check_only(args: argparse.Namespace) -> int:
 
 def _solve(args: argparse.Namespace, started: float) -> int:
     overrides = option_overrides(args)
-    problem = _load_problem(args)
+    script = parse_file(args.file, strict=args.strict)
+    if is_standard(script):  # any logic but SYCAM: the examples engine (PBE / CEGIS)
+        from .standard.solve import (
+            run_standard,  # cvc5 only when a standard problem is solved
+        )
+
+        return run_standard(script, overrides, time.monotonic() - started)
+    problem = _load_problem(args, script)
     try:
         backend = open_backend(problem)
     except OptionError as err:

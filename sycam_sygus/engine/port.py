@@ -11,6 +11,8 @@ from typing import Protocol, Sequence, TypeVar
 
 import numpy as np
 
+from ..core.sorts import Sort
+
 Weights = TypeVar("Weights")  # one backend's per-channel values of a term on a list of images
 
 
@@ -28,8 +30,9 @@ class SearchBackend(Protocol[Weights]):
     def terminal(self, name: str, images: Sequence[int]) -> Weights:
         """A terminal's values on `images` (cached; never recomputed for the same images)."""
 
-    def constant(self, value: float, images: Sequence[int]) -> Weights:
-        """A constant broadcast to the shape of a terminal's values."""
+    def constant(self, value: object, images: Sequence[int], sort: Sort) -> Weights:
+        """A constant (its exact IR value: Fraction, int, bool or str, and its sort) broadcast to the
+        shape of a terminal's values."""
 
     def apply(self, op: str, args: Sequence[Weights], param: int | None = None) -> Weights:
         """One operator of the problem's logic on argument values of the same images."""
