@@ -27,9 +27,10 @@ from .cache import (
 )
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
+from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name, metric_tolerance
 from .models import Classifier, find_layer, load_model, pick_device
 from .terminals import (
+    CLASS_INDEPENDENT_TERMINALS,
     GRADIENT_TERMINALS,
     ablation_terminal,
     check_terminal,
@@ -121,8 +122,26 @@ class TorchBackend:
         """One SYCAM operator on argument values of the same images."""
         return operators.apply(op, list(args), param)
 
+    def scale_key(self, value: Tensor) -> bytes:
+        """Equal for values whose rows (images) differ by a positive factor, to about 6 digits."""
+        return self._value_parts(value)[0]
+
+    def tolerance(self, metric: str) -> float:
+        """The smallest difference of `metric` that counts (CAM-THEORY §7): see `metrics.tolerance`."""
+        return metric_tolerance(metric_name(metric, self.masks is not None))
+
+    def class_dependent(self, name: str) -> bool:
+        """Every terminal but the activations reads the target class (gradients, scores, `class`)."""
+        check_terminal(name)
+        return name not in CLASS_INDEPENDENT_TERMINALS
+
     def value_key(self, value: Tensor) -> bytes:
         """Equal for values that agree to about 6 significant digits of each row's largest entry."""
+        relative, scale = self._value_parts(value)
+        return relative + scale
+
+    def _value_parts(self, value: Tensor) -> tuple[bytes, bytes]:
+        """`value_key` in two parts: each row relative to its largest magnitude, and those magnitudes."""
         value = value.detach().to(torch.float64)
         finite = torch.isfinite(value)
         kinds = torch.where(finite, 0, torch.where(torch.isnan(value), 1, torch.sign(value).to(torch.int64) + 3))
@@ -132,8 +151,10 @@ class TorchBackend:
         scale = torch.ldexp(torch.round(mantissa * 10 ** _VALUE_DIGITS) / 10 ** _VALUE_DIGITS, exponent)
         safe = torch.where(scale > 0, scale, torch.ones_like(scale))
         relative = torch.round(value / safe * 10 ** _VALUE_DIGITS).to(torch.int64)
-        parts = (relative, torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64), kinds)
-        return b"|".join(p.cpu().numpy().tobytes() for p in parts) + str(tuple(value.shape)).encode()
+        shape = str(tuple(value.shape)).encode()
+        relative_part = b"|".join(p.cpu().numpy().tobytes() for p in (relative, kinds)) + shape
+        scales = (torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64))
+        return relative_part, b"|" + b"|".join(p.cpu().numpy().tobytes() for p in scales)
 
     # ------------------------------------------------------------ protocol: maps and scores
 

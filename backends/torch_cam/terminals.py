@@ -13,6 +13,9 @@ from .models import Classifier
 from .operators import protected_divide
 
 GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
+# Terminals whose value is the same whatever the target class (a map built only from these
+# cannot be class-sensitive).
+CLASS_INDEPENDENT_TERMINALS = ("act",)
 
 
 @dataclass(frozen=True)

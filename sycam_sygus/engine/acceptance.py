@@ -1,0 +1,73 @@
+"""What the acceptance rule adds around the search (CAM-THEORY §7): early class-sensitivity
+rejection, equivalence of the answer to a known method, the reason for no answer, the rule's
+figures for reports, and the positive factor printing drops.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import numpy as np
+
+from ..core.settings import Settings
+from ..ir import Term, app
+from .correctness import CorrectnessOracle, Verdict, equivalent
+from .port import SearchBackend
+
+if TYPE_CHECKING:  # search.py imports this module
+    from .search import SearchOutcome
+
+
+def class_insensitive(term: Term, backend: SearchBackend) -> bool:
+    """Is `term` built only from terminals whose values ignore the target class (its map cannot
+    change with the class)? A term without parameters is too."""
+    names = {node.param for node in term.walk() if node.op == "var"}
+    return not any(backend.class_dependent(str(name)) for name in names)
+
+
+def equivalent_baselines(scores: np.ndarray | None, baselines: Mapping[str, Sequence[np.ndarray]],
+                         tolerance: float) -> list[str]:
+    """The scored baselines whose last-tier scores equal `scores` within `tolerance` on every image."""
+    if scores is None:
+        return []
+    return [name for name, per_tier in baselines.items() if equivalent(scores, per_tier[-1], tolerance)]
+
+
+def fail_reason(outcome: "SearchOutcome", tolerance: float, same: Sequence[str]) -> str:
+    """One sentence for stderr and the report: why there is no answer, or which method the answer is."""
+    if same:
+        return (f"equivalent to {', '.join(same)}: the answer's scores equal it on every scored image "
+                f"within the tolerance {tolerance:.3g}")
+    beaten = f"beat {outcome.reference} by more than" if outcome.reference else "passed the acceptance rule at"
+    extra = [f"{outcome.counts[k]} {k}" for k in
+             ("rejected-significance", "rejected-validation", "rejected-class-insensitive") if outcome.counts.get(k)]
+    budget = {"fail": "; the size or time budget ran out", "infeasible": "; the grammar has no larger term"}
+    return (f"no candidate {beaten} the tolerance {tolerance:.3g} on every tier"
+            + (f" ({', '.join(extra)})" if extra else "") + budget.get(outcome.status, ""))
+
+
+def acceptance_summary(settings: Settings, tolerance: float, oracle: CorrectnessOracle,
+                       best: tuple[Term, Verdict] | None, start_validation: np.ndarray | None) -> dict:
+    """The rule in force and its figures: tolerance, corrected level, validation means."""
+    summary: dict = {"rule": settings.acceptance, "tolerance": tolerance}
+    if oracle.significance is not None:
+        summary.update(level=oracle.significance.level, compared=oracle.significance.compared,
+                       effective_level=oracle.significance.effective_level)
+    if oracle.validation is not None:
+        summary["validation_images"] = len(oracle.validation.images)
+        if start_validation is not None:
+            summary["start_validation_mean"] = float(np.mean(start_validation))
+        if best is not None and best[1].validation is not None:
+            summary["validation_mean"] = float(np.mean(best[1].validation))
+    return summary
+
+
+def without_factor(term: Term) -> Term:
+    """`term` without a top-level positive constant factor (`(* 3.0 x)` → `x`): the CAM is the same."""
+    if term.op != "*":
+        return term
+    kept = [a for a in term.args if not (a.op == "const" and isinstance(a.param, (int, Fraction))
+                                        and not isinstance(a.param, bool) and a.param > 0)]
+    if len(kept) == len(term.args) or not kept:
+        return term
+    return kept[0] if len(kept) == 1 else app("*", kept, term.sort)

@@ -1,0 +1,45 @@
+"""Validation inside the search (`:sycam.validation`, CAM-THEORY §7): images apart from the tiers.
+
+A candidate that passes every tier must also beat the threshold on the validation images before it
+becomes the answer (threshold mode) or the new best (optimise mode); it costs one scoring per
+improvement, not per candidate. `validation_split` is the one place that carves them out of the
+pool, so a project-wide image split can replace it.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+
+from ..ir import Term
+from .enumerate import TermValues
+from .port import SearchBackend
+
+MEMO = 32  # weights kept on the validation images (only improvements are scored there)
+
+
+def validation_split(pool: Sequence[int], count: int, seed: int) -> tuple[list[int], list[int]]:
+    """`(search pool, validation images)`: `count` images of `pool` drawn with a seed of their own."""
+    if count >= len(pool):
+        raise ValueError(f"{count} validation images leave none of the {len(pool)} for the tiers")
+    chosen = set(random.Random(f"{seed}:validation").sample(list(pool), count))
+    return [i for i in pool if i not in chosen], sorted(chosen)
+
+
+class Validation:
+    """Per-image scores of terms on the validation images (memoised weights)."""
+
+    def __init__(self, backend: SearchBackend, metric: str, images: Sequence[int], counts: Counter):
+        self.backend = backend
+        self.metric = metric
+        self.images = list(images)
+        self.counts = counts
+        self.values = TermValues(backend, self.images, capacity=MEMO)
+
+    def scores(self, term: Term) -> np.ndarray:
+        """`term`'s per-image scores on the validation images."""
+        self.counts["scored-validation"] += 1
+        weights = self.values.get(term)
+        return np.asarray(self.backend.score([weights], self.images, self.metric)[0], dtype=np.float64)
