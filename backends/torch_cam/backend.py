@@ -27,7 +27,13 @@ from .cache import (
 )
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name, metric_tolerance
+from .metrics import (
+    KEYED_FROM_S_FM,
+    SCORED_FROM_S_FM,
+    MetricEvaluator,
+    metric_name,
+    metric_tolerance,
+)
 from .models import Classifier, find_layer, load_model, pick_device
 from .terminals import (
     CLASS_INDEPENDENT_TERMINALS,
@@ -124,7 +130,7 @@ class TorchBackend:
 
     def scale_key(self, value: Tensor) -> bytes:
         """Equal for values whose rows (images) differ by a positive factor, to about 6 digits."""
-        return self._value_parts(value)[0]
+        return self._value_parts(value, exact_scale=True)[0]
 
     def tolerance(self, metric: str) -> float:
         """The smallest difference of `metric` that counts (CAM-THEORY §7): see `metrics.tolerance`."""
@@ -140,8 +146,11 @@ class TorchBackend:
         relative, scale = self._value_parts(value)
         return relative + scale
 
-    def _value_parts(self, value: Tensor) -> tuple[bytes, bytes]:
-        """`value_key` in two parts: each row relative to its largest magnitude, and those magnitudes."""
+    def _value_parts(self, value: Tensor, exact_scale: bool = False) -> tuple[bytes, bytes]:
+        """`value_key` in two parts: each row relative to its largest magnitude, and those magnitudes.
+
+        `exact_scale` divides by the largest magnitude itself rather than its rounded value, so
+        rows that differ by a factor give the same relative part (up to float rounding)."""
         value = value.detach().to(torch.float64)
         finite = torch.isfinite(value)
         kinds = torch.where(finite, 0, torch.where(torch.isnan(value), 1, torch.sign(value).to(torch.int64) + 3))
@@ -149,7 +158,8 @@ class TorchBackend:
         largest = value.abs().amax(dim=-1, keepdim=True) if value.dim() else value.abs()
         mantissa, exponent = torch.frexp(largest)
         scale = torch.ldexp(torch.round(mantissa * 10 ** _VALUE_DIGITS) / 10 ** _VALUE_DIGITS, exponent)
-        safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+        divisor = largest if exact_scale else scale
+        safe = torch.where(divisor > 0, divisor, torch.ones_like(divisor))
         relative = torch.round(value / safe * 10 ** _VALUE_DIGITS).to(torch.int64)
         shape = str(tuple(value.shape)).encode()
         relative_part = b"|".join(p.cpu().numpy().tobytes() for p in (relative, kinds)) + shape

@@ -316,8 +316,8 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     for metric, verdicts in report["comparison"]["acceptance_of_answer"].items():
         same = [method for method, v in verdicts.items() if v["equivalent"]]
         if same:  # a known method, found again: say so where the answer is read, not only in the report
-            print(f"sycam: on {metric} the answer is equivalent to {', '.join(same)} "
-                  f"(equal scores within the tolerance on every compared image)", file=sys.stderr)
+            progress.note(f"sycam: on {metric} the answer is equivalent to {', '.join(same)} "
+                          "(equal scores within the tolerance on every compared image)")
 
 
 @contextlib.contextmanager

@@ -22,7 +22,6 @@ import numpy as np
 
 from ..core.atomic import write_atomically
 from ..engine.correctness import Threshold, beats, equivalent, mean_better, passes_tier
-from .acceptance_text import acceptance_lines, verdict_word
 from ..engine.decompose import has_class_param
 from ..engine.enumerate import TermValues
 from ..engine.observer import Observer, TierRef
@@ -30,6 +29,7 @@ from ..engine.port import ReportBackend
 from ..engine.search import SolveResult
 from ..ir import Term, to_sygus
 from ..ir.problem import Problem
+from .acceptance_text import acceptance_lines, verdict_word
 from .baselines import ClassicMethod, classic_methods
 from .runlog import ScoredCandidate, tier_code, tier_ref
 
@@ -210,7 +210,7 @@ def build_report(
         "goals": [asdict(goal) for goal in problem.goals],
         "backend": backend.describe(),
         "baselines": result.baselines,
-        "acceptance": {**result.acceptance, "reason": result.reason, "equivalent_to": result.equivalent_to},
+        "acceptance": {**result.acceptance, "reason": result.reason},
         "comparison": {
             "images": list(images),
             "rows": [asdict(row) for row in rows],

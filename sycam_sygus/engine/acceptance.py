@@ -1,17 +1,17 @@
 """What the acceptance rule adds around the search (CAM-THEORY §7): early class-sensitivity
-rejection, equivalence of the answer to a known method, the reason for no answer, the rule's
-figures for reports, and the positive factor printing drops.
+rejection, the reason for no answer, the rule's figures for reports, and the positive factor
+printing drops. (Whether the answer is a known method is the report's comparison: it scores them all.)
 """
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.settings import Settings
 from ..ir import Term, app
-from .correctness import CorrectnessOracle, Verdict, equivalent
+from .correctness import CorrectnessOracle, Verdict
 from .port import SearchBackend
 
 if TYPE_CHECKING:  # search.py imports this module
@@ -25,19 +25,9 @@ def class_insensitive(term: Term, backend: SearchBackend) -> bool:
     return not any(backend.class_dependent(str(name)) for name in names)
 
 
-def equivalent_baselines(scores: np.ndarray | None, baselines: Mapping[str, Sequence[np.ndarray]],
-                         tolerance: float) -> list[str]:
-    """The scored baselines whose last-tier scores equal `scores` within `tolerance` on every image."""
-    if scores is None:
-        return []
-    return [name for name, per_tier in baselines.items() if equivalent(scores, per_tier[-1], tolerance)]
-
-
-def fail_reason(outcome: "SearchOutcome", tolerance: float, same: Sequence[str]) -> str:
-    """One sentence for stderr and the report: why there is no answer, or which method the answer is."""
-    if same:
-        return (f"equivalent to {', '.join(same)}: the answer's scores equal it on every scored image "
-                f"within the tolerance {tolerance:.3g}")
+def fail_reason(outcome: "SearchOutcome") -> str:
+    """One sentence for stderr and the report: why there is no answer."""
+    tolerance = float(outcome.acceptance.get("tolerance", 0.0))
     beaten = f"beat {outcome.reference} by more than" if outcome.reference else "passed the acceptance rule at"
     extra = [f"{outcome.counts[k]} {k}" for k in
              ("rejected-significance", "rejected-validation", "rejected-class-insensitive") if outcome.counts.get(k)]

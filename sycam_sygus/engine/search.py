@@ -14,7 +14,12 @@ import numpy as np
 from ..core.errors import SygusError, did_you_mean
 from ..ir import Problem, Term, derivable, to_sygus
 from ..ir.symbolic import simplify
-from .acceptance import acceptance_summary, class_insensitive, equivalent_baselines, fail_reason, without_factor
+from .acceptance import (
+    acceptance_summary,
+    class_insensitive,
+    fail_reason,
+    without_factor,
+)
 from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
 from .enumerate import Enumerator, TermValues
@@ -40,8 +45,7 @@ class SolveResult:
     seconds: float = 0.0
     interrupted: bool = False
     warnings: list[str] = field(default_factory=list)
-    reason: str | None = None  # why nothing was answered, or what the answer is equivalent to
-    equivalent_to: list[str] = field(default_factory=list)  # scored baselines whose scores the answer ties
+    reason: str | None = None  # why nothing was answered
     acceptance: dict = field(default_factory=dict)  # the rule in force: tolerance, level, validation figures
 
 
@@ -349,8 +353,6 @@ def _solve_by_class(
 
 
 def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdict: Verdict | None) -> SolveResult:
-    tolerance = float(outcome.acceptance.get("tolerance", 0.0))
-    same = equivalent_baselines(verdict.scores[-1] if verdict else None, outcome.baselines, tolerance)
     return SolveResult(
         status=outcome.status,
         answer=answer,
@@ -360,8 +362,7 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
         counts=dict(outcome.counts),
         interrupted=outcome.interrupted,
         warnings=list(outcome.warnings),
-        reason=fail_reason(outcome, tolerance, same) if raw is None or same else None,
-        equivalent_to=same,
+        reason=fail_reason(outcome) if raw is None else None,
         acceptance=dict(outcome.acceptance),
     )
 
@@ -374,10 +375,8 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
         simple = simplify(raw)
     except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
         return raw
-    if not derivable(simple, problem.synth.grammar):
-        return raw
-    unscaled = without_factor(simple)  # the CAM is the same without a positive factor (§7)
-    return unscaled if derivable(unscaled, problem.synth.grammar) else simple
+    # the CAM is the same without a top-level positive factor (§7): drop it where the grammar allows
+    return next((t for t in (without_factor(simple), simple) if derivable(t, problem.synth.grammar)), raw)
 
 
 def _validate(problem: Problem) -> None:
