@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 import torch
-
 from sycam_sygus.backends.torch_cam.backend import open_backend
+
 from sycam_sygus.engine.scorer import evaluate
 from sycam_sygus.engine.search import solve
 from sycam_sygus.frontend.lower import load_problem

@@ -121,6 +121,17 @@ class FakeBackend(ReportBackend):
     def class_dependent(self, name: str) -> bool:
         return name not in self.class_independent
 
+    def runner_up(self) -> "FakeBackend":
+        """The class-dependent tables reversed along the channels: another class's values."""
+        tables = {name: (v if name in self.class_independent else v[:, ::-1]) for name, v in self.tables.items()
+                  if name != "class"}
+        return FakeBackend(tables, self.truth, self.classes, tuple(self.per_channel), self.tolerance_value,
+                           tuple(self.class_independent))
+
+    def rank_agreement(self, first: np.ndarray, second: np.ndarray, images: Sequence[int]) -> np.ndarray:
+        a, b = (_relu(np.nan_to_num(w)) for w in (first, second))
+        return np.array([1.0 if np.array_equal(np.argsort(x), np.argsort(y)) else 0.0 for x, y in zip(a, b)])
+
     def _unit_maps(self, w: np.ndarray) -> np.ndarray:
         positive = _relu(np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0))
         return _protected_divide(positive, np.linalg.norm(positive, axis=1, keepdims=True))

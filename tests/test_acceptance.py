@@ -132,6 +132,7 @@ def test_validation_rejects_a_win_on_the_tiers_that_loses_on_validation(backend)
 
     seed = next(s for s in range(100) if wins(validation_split(range(40), 20, s)[0])
                 and not wins(validation_split(range(40), 20, s)[1]))
+    assert validation_split(range(40), 30, seed)[2] == ["30 validation images clipped to 20, half of the 40 available"]
     candidate = var("pos_grads", REAL)
     result = solve(single_candidate(candidate, tiers=(20,), validation=20, seed=seed), backend)
     assert result.status != "solved"
@@ -150,3 +151,22 @@ def test_class_sensitive_rejects_act_only_candidates(backend):
     plain = solve(make_problem({"W": grammar}, params=TERMINALS, metric="sch", tiers=(10, 20), images=20), backend)
     assert plain.counts.get("rejected-class-insensitive", 0) == 0
     assert plain.counts["scored"] == result.counts["scored"] + 2  # the act-only ones are scored there
+
+
+def test_runner_up_maps_of_act_agree_and_of_grads_do_not(backend):
+    images = list(range(10))
+    second = backend.runner_up()
+    assert all(a != b for a, b in zip(backend.target_classes(images), second.target_classes(images)))
+    act = backend.rank_agreement(backend.terminal("act", images), second.terminal("act", images), images)
+    grads = backend.rank_agreement(backend.terminal("grads", images), second.terminal("grads", images), images)
+    assert np.allclose(act, 1.0) and grads.mean() < 0.95
+
+
+def test_class_sensitive_rejects_maps_that_agree_for_the_runner_up_class():
+    # the fake's runner-up class reverses class-dependent channels: `flat` ranks its channels the
+    # same either way (same map), `slope` does not
+    table = {"flat": np.array([[1.0, 1.0]] * 4), "slope": np.array([[1.0, 0.5]] * 4), "act": np.ones((4, 2))}
+    problem = make_problem({"W": (var("flat", REAL), var("slope", REAL))}, params=("flat", "slope", "act"),
+                           tiers=(2, 4), class_sensitive=True)
+    result = solve(problem, FakeBackend(table, np.ones((4, 2))))
+    assert result.counts["rejected-class-agreement"] == 1 and result.answer is var("slope", REAL)

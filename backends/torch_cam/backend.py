@@ -12,6 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
+from scipy.stats import rankdata
 from torch import Tensor
 
 from ...core.errors import OptionError
@@ -76,6 +77,7 @@ class TorchBackend:
         self._targets: Tensor | None = None
         self._memo: dict[str, tuple[Tensor, Tensor]] = {}  # kind -> (values [N, ...], known [N])
         self._evaluator: MetricEvaluator | None = None
+        self._runner_up: TorchBackend | None = None
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -140,6 +142,29 @@ class TorchBackend:
         """Every terminal but the activations reads the target class (gradients, scores, `class`)."""
         check_terminal(name)
         return name not in CLASS_INDEPENDENT_TERMINALS
+
+    def runner_up(self) -> "TorchBackend":
+        """The same images and model with each image's next most likely class (after its target) as target."""
+        if self._runner_up is None:
+            everything = torch.arange(self.images(), device=self.device)
+            logits = self._per_image("logits", everything, self._compute_logits).clone()
+            logits[everything, self._all_targets()] = -torch.inf
+            self._runner_up = TorchBackend(self.classifier, self.data, targets=logits.argmax(dim=1), steps=self.steps,
+                                           cache=self.cache, description=self._description)
+        return self._runner_up
+
+    def rank_agreement(self, first: Tensor, second: Tensor, images: Sequence[int]) -> np.ndarray:
+        """Per image: Spearman's correlation of the two weights' `S_fm` (tied cells share their mean rank);
+        1 when both maps are constant, 0 when only one is."""
+        s_fm = self.saliency([first, second], images, upsample=False)[0].flatten(2).nan_to_num(0.0).cpu().numpy()
+        ranks = rankdata(s_fm.astype(np.float64), axis=-1)
+        ranks -= ranks.mean(axis=-1, keepdims=True)
+        norms = np.sqrt((ranks**2).sum(axis=-1))
+        product = (ranks[0] * ranks[1]).sum(axis=-1)
+        both_flat, one_flat = (norms == 0).all(axis=0), (norms == 0).any(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agreement = product / (norms[0] * norms[1])
+        return np.where(both_flat, 1.0, np.where(one_flat, 0.0, agreement))
 
     def value_key(self, value: Tensor) -> bytes:
         """Equal for values that agree to about 6 significant digits of each row's largest entry."""

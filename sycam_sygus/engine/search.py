@@ -15,8 +15,8 @@ from ..core.errors import SygusError, did_you_mean
 from ..ir import Problem, Term, derivable, to_sygus
 from ..ir.symbolic import simplify
 from .acceptance import (
+    ClassSensitivity,
     acceptance_summary,
-    class_insensitive,
     fail_reason,
     without_factor,
 )
@@ -100,8 +100,9 @@ class Search:
         settings = problem.settings
         self.levels = settings.levels
         try:
-            pool, validation_images = validation_split(pool, settings.validation, settings.seed)
+            pool, validation_images, clipped = validation_split(pool, settings.validation, settings.seed)
             tiers, self.warnings = tier_images(pool, settings.tiers, settings.seed)
+            self.warnings = clipped + self.warnings
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
         if len(problem.goals) > 1:
@@ -172,6 +173,8 @@ class Search:
         )
         scored_threshold = False
         start_validation = None
+        sensitivity = (ClassSensitivity(self.backend, scorer.eq_images, self.counts)
+                       if self.problem.settings.class_sensitive else None)
         try:
             for name, body in self.baselines_to_score().items():
                 baselines[name] = scorer.all_tiers(body)
@@ -196,8 +199,7 @@ class Search:
                 if stage != "new":
                     self.observer.on_candidate(item.term, stage)
                     continue
-                if self.problem.settings.class_sensitive and class_insensitive(item.term, self.backend):
-                    self.counts["rejected-class-insensitive"] += 1
+                if sensitivity is not None and sensitivity.rejects(item.term, enumerator.value(item.term)):
                     self.observer.on_candidate(item.term, "rejected")
                     continue
                 self.counts["scored"] += 1

@@ -20,12 +20,15 @@ from .port import SearchBackend
 MEMO = 32  # weights kept on the validation images (only improvements are scored there)
 
 
-def validation_split(pool: Sequence[int], count: int, seed: int) -> tuple[list[int], list[int]]:
-    """`(search pool, validation images)`: `count` images of `pool` drawn with a seed of their own."""
-    if count >= len(pool):
-        raise ValueError(f"{count} validation images leave none of the {len(pool)} for the tiers")
+def validation_split(pool: Sequence[int], count: int, seed: int) -> tuple[list[int], list[int], list[str]]:
+    """`(search pool, validation images, warnings)`: `count` images of `pool` drawn with a seed of
+    their own, at most half of the pool (a class's pool in a decomposed search may be small)."""
+    warnings = []
+    if count > len(pool) // 2:
+        warnings.append(f"{count} validation images clipped to {len(pool) // 2}, half of the {len(pool)} available")
+        count = len(pool) // 2
     chosen = set(random.Random(f"{seed}:validation").sample(list(pool), count))
-    return [i for i in pool if i not in chosen], sorted(chosen)
+    return [i for i in pool if i not in chosen], sorted(chosen), warnings
 
 
 class Validation:
