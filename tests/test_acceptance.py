@@ -69,14 +69,20 @@ def test_scale_key_ignores_a_positive_factor_per_image_only(backend):
     assert backend.value_key(grads * 3.0) != backend.value_key(grads)
 
 
-def noise_setup(tolerance):
-    """Optimise mode from baseline x; y differs from x by 1e-7 in one channel: a cosine change far
-    below 1e-6, but a different value, map and scale key."""
+def noise_setup(tolerance, baselines=True):
+    """Optimise mode from baseline x (or from nothing: then x is the first best); y differs from x
+    by 1e-7 in one channel: a cosine change far below 1e-6, but a different value, map and scale key."""
     table = {"x": np.array([[1.0, 0.5]] * 4), "y": np.array([[1.0, 0.5 + 1e-7]] * 4)}
     fake = FakeBackend(table, np.ones((4, 2)), tolerance=tolerance)
-    problem = make_problem({"W": (var("x", REAL), var("y", REAL))}, params=("x", "y"), baselines={"x": var("x", REAL)},
-                           tiers=(2, 4))
+    problem = make_problem({"W": (var("x", REAL), var("y", REAL))}, params=("x", "y"),
+                           baselines={"x": var("x", REAL)} if baselines else {}, tiers=(2, 4))
     return problem, fake
+
+
+def test_a_noise_level_improvement_never_replaces_the_best_found():
+    result = solve(*noise_setup(tolerance=1e-6, baselines=False))
+    assert result.answer is var("x", REAL) and result.counts["passed"] == 1
+    assert solve(*noise_setup(tolerance=0.0, baselines=False)).answer is var("y", REAL)
 
 
 def test_a_noise_level_improvement_never_replaces_the_best():

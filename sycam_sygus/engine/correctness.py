@@ -89,9 +89,10 @@ class Threshold:
     validation: np.ndarray | None = None  # per-image scores on the validation images, if any
 
     @staticmethod
-    def worst(maximise: bool) -> "Threshold":
-        """The optimise-mode start without a baseline: every finite mean passes."""
-        return Threshold(constant=-math.inf if maximise else math.inf, strict=True)
+    def worst(maximise: bool, tolerance: float = 0.0) -> "Threshold":
+        """The optimise-mode start without a baseline: every finite mean passes (the tolerance is
+        for the thresholds that follow)."""
+        return Threshold(constant=-math.inf if maximise else math.inf, strict=True, tolerance=tolerance)
 
 
 def passes_tier(scores: np.ndarray, threshold: Threshold, tier: int, maximise: bool) -> bool:

@@ -114,8 +114,8 @@ class Search:
         significance = SignificanceRule(settings.significance) if settings.acceptance == "significant" else None
         validation = (Validation(backend, self.goal.metric, validation_images, self.counts)
                       if validation_images else None)
-        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise), self.goal.maximise,
-                                        significance, validation)
+        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise, self.tolerance),
+                                        self.goal.maximise, significance, validation)
 
     @property
     def tiers(self) -> list[list[int]]:
@@ -266,7 +266,7 @@ class Search:
             sign = 1.0 if goal.maximise else -1.0
             name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
         if name is None:
-            return Threshold.worst(goal.maximise), None
+            return Threshold.worst(goal.maximise, self.tolerance), None
         validation = self.oracle.validation
         scores = validation.scores(self.problem.baselines[name]) if validation is not None else None
         return Threshold(per_tier=baselines[name], strict=goal.strict, tolerance=self.tolerance,
