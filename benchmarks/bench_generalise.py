@@ -6,10 +6,10 @@ answer and the baselines are then scored on the built-in images outside that sub
 never seen by the search, its tiers or its validation images). Printed per setting: the answer,
 its in-sample mean (the last tier), validation mean (when on), held-out mean, and the best
 baseline's held-out mean. The last setting also rejects class-insensitive candidates (`act`
-alone). Score-CAM and Ablation-CAM are left out (one forward per channel and
-image) to keep the run to a few CPU minutes.
+alone). Score-CAM and Ablation-CAM (terminals `cic`, `abl`) come in with `--all-terminals` only:
+they cost one forward per channel and image.
 
-    python benchmarks/bench_generalise.py [--images 150] [--time-limit 40] [--max-size 5]
+    python benchmarks/bench_generalise.py [--images 150] [--time-limit 40] [--max-size 5] [--all-terminals]
 """
 from __future__ import annotations
 
@@ -27,22 +27,29 @@ from sycam_sygus.engine.search import solve
 from sycam_sygus.frontend.lower import load_problem
 from sycam_sygus.ir import to_sygus
 
-PARAMS = "((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real))"
-PROBLEM = f"""(set-logic SYCAM)
+
+def problem_text(terminals: list[str]) -> str:
+    """The optimise-topn_gt problem over `terminals`, with a baseline per classic method among them."""
+    params = "(" + " ".join(f"({t} Real)" for t in terminals) + ")"
+    methods = {"grads": "gradcam", "gradcampp": "gradcampp", "xgrads": "xgradcam", "cic": "scorecam",
+               "abl": "ablationcam"}
+    baselines = "\n".join(f"(define-fun {methods[t]} {params} Real {t})" for t in terminals if t in methods)
+    arrow = "(-> " + " ".join(["Real"] * (len(terminals) + 1)) + ")"
+    return f"""(set-logic SYCAM)
 (set-feature :oracles true)
 (set-option :sycam.seed 0)
-(synth-fun weights {PARAMS} Real
+(synth-fun weights {params} Real
   ((W Real) (P Real) (T Real))
   ((W Real (P (* P P) (* P (* P P))))
    (P Real (T (pow T 2) (pow T 3) (pow T 4) (relu T)))
-   (T Real (grads pos_grads gradcampp xgrads act))))
-(define-fun gradcam {PARAMS} Real grads)
-(define-fun gradcampp {PARAMS} Real gradcampp)
-(define-fun xgradcam {PARAMS} Real xgrads)
-(declare-oracle-fun topn_gt ((-> Real Real Real Real Real Real)) Real sycam.topn_gt)
+   (T Real ({" ".join(terminals)}))))
+{baselines}
+(declare-oracle-fun topn_gt ({arrow}) Real sycam.topn_gt)
 (optimize-synth ((! (topn_gt weights) :max)))
 (check-synth)
 """
+
+
 SETTINGS = {
     "published": {},
     "validated": {"validation": 50},
@@ -56,10 +63,13 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=150, help="search images (of the 300 built-in)")
     parser.add_argument("--time-limit", type=float, default=40.0, help="seconds per search")
     parser.add_argument("--max-size", type=int, default=5)
+    parser.add_argument("--all-terminals", action="store_true",
+                        help="add cic and abl (Score-CAM, Ablation-CAM): one forward per channel and image")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("SYCAM_THREADS", "1")))
     with tempfile.NamedTemporaryFile("w", suffix=".sl", delete=False) as handle:
-        handle.write(PROBLEM)
+        terminals = ["grads", "pos_grads", "gradcampp", "xgrads", "act"] + (["cic", "abl"] if args.all_terminals else [])
+        handle.write(problem_text(terminals))
     tiers = f"30 100 {args.images}"
     rows = []
     for name, extra in SETTINGS.items():
@@ -86,7 +96,8 @@ def main() -> None:
                      len(held_out), seconds, result.counts.get("rejected-validation", 0),
                      result.counts.get("rejected-significance", 0)))
     os.unlink(handle.name)
-    print(f"search images {args.images} (tiers {tiers}), time limit {args.time_limit:g} s, max size {args.max_size}")
+    print(f"search images {args.images} (tiers {tiers}), time limit {args.time_limit:g} s, max size {args.max_size}, "
+          f"terminals {' '.join(terminals)}")
     print("| setting | answer | in-sample | validation | held-out | best baseline held-out | held-out images "
           "| CPU s | rejected on validation | rejected by the test |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -41,10 +41,10 @@ def backend(tmp_path_factory):
     return open_backend(options(root, masks=str(root / "masks")))
 
 
-def single_candidate(candidate, **settings):
-    """Threshold mode (sch) against the baseline `act`: the grammar derives only `candidate`."""
+def single_candidate(candidate, base="act", **settings):
+    """Threshold mode (sch) against the baseline `base`: the grammar derives only `candidate`."""
     return make_problem({"W": (candidate,)}, params=TERMINALS, mode="threshold", baseline="base",
-                        baselines={"base": var("act", REAL)}, metric="sch", **settings)
+                        baselines={"base": var(base, REAL)}, metric="sch", **settings)
 
 
 def test_positive_multiples_score_bitwise_equal_on_every_metric(backend):
@@ -144,6 +144,9 @@ def test_validation_rejects_a_win_on_the_tiers_that_loses_on_validation(backend)
     assert result.status != "solved"
     assert result.counts["rejected-validation"] == 1 and result.counts["scored-validation"] == 2  # base + candidate
     assert result.acceptance["validation_images"] == 20
+    # a real win (pos_grads over grads: better on every image here) is confirmed on the same images
+    clear = solve(single_candidate(candidate, base="grads", tiers=(20,), validation=20, seed=seed), backend)
+    assert clear.status == "solved" and clear.acceptance["validation_mean"] > clear.acceptance["start_validation_mean"]
 
 
 def test_class_sensitive_rejects_act_only_candidates(backend):

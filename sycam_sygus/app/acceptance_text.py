@@ -20,7 +20,8 @@ def acceptance_lines(report: dict) -> list[str]:
         parts.append(f"Wilcoxon level {rule['level']:g} / {rule['compared']} candidates compared = "
                      f"{rule['effective_level']:.3g}")
     if "validation_images" in rule:
-        figures = [f"{rule['validation_images']} validation images"]
+        figures = [f"{rule['validation_images']} validation images, {rule.get('validation_checks', 0)} confirmations "
+                   f"asked (Wilcoxon level {rule.get('validation_level', 0.05):g} / their number)"]
         if "validation_mean" in rule:
             figures.append(f"answer mean {rule['validation_mean']:.4f}")
         if "start_validation_mean" in rule:

@@ -78,6 +78,8 @@ def acceptance_summary(settings: Settings, tolerance: float, oracle: Correctness
                        effective_level=oracle.significance.effective_level)
     if oracle.validation is not None:
         summary["validation_images"] = len(oracle.validation.images)
+        summary["validation_checks"] = oracle.validation.checks
+        summary["validation_level"] = oracle.validation.level
         if start_validation is not None:
             summary["start_validation_mean"] = float(np.mean(start_validation))
         if best is not None and best[1].validation is not None:

@@ -172,7 +172,9 @@ class CorrectnessOracle:
             ok = mean_better(float(np.mean(verdict.validation)), constant, self.maximise, threshold.strict,
                              threshold.tolerance)
         else:
-            ok = passes_reference(verdict.validation, threshold.validation, threshold, self.maximise)
+            ok = (passes_reference(verdict.validation, threshold.validation, threshold, self.maximise)
+                  and self.validation.significant(verdict.validation, threshold.validation, self.maximise,
+                                                  threshold.tolerance))
         if not ok:
             self.scorer.counts["rejected-validation"] += 1
         return ok

@@ -112,7 +112,7 @@ class Search:
                              self.counts)
         self.tolerance = float(backend.tolerance(self.goal.metric))
         significance = SignificanceRule(settings.significance) if settings.acceptance == "significant" else None
-        validation = (Validation(backend, self.goal.metric, validation_images, self.counts)
+        validation = (Validation(backend, self.goal.metric, validation_images, self.counts, settings.significance)
                       if validation_images else None)
         self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise, self.tolerance),
                                         self.goal.maximise, significance, validation)

@@ -2,7 +2,10 @@
 
 A candidate that passes every tier must also beat the threshold on the validation images before it
 becomes the answer (threshold mode) or the new best (optimise mode); it costs one scoring per
-improvement, not per candidate. `validation_split` is the one place that carves them out of the
+improvement, not per candidate. On the validation images "beats" is the published rule (with the
+tolerance) and, against per-image threshold scores, a one-sided paired Wilcoxon test at level
+α / k, k the number of confirmations asked so far: these images are fresh for each check, so a
+test there is an honest one, corrected only for the checks themselves. `validation_split` is the one place that carves them out of the
 pool, so a project-wide image split can replace it.
 """
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from ..ir import Term
 from .enumerate import TermValues
 from .port import SearchBackend
+from .significance import wilcoxon_p
 
 MEMO = 32  # weights kept on the validation images (only improvements are scored there)
 
@@ -34,12 +38,19 @@ def validation_split(pool: Sequence[int], count: int, seed: int) -> tuple[list[i
 class Validation:
     """Per-image scores of terms on the validation images (memoised weights)."""
 
-    def __init__(self, backend: SearchBackend, metric: str, images: Sequence[int], counts: Counter):
+    def __init__(self, backend: SearchBackend, metric: str, images: Sequence[int], counts: Counter, level: float):
         self.backend = backend
         self.metric = metric
         self.images = list(images)
         self.counts = counts
+        self.level = level  # α of the confirmation test, before its correction
+        self.checks = 0  # confirmations asked so far
         self.values = TermValues(backend, self.images, capacity=MEMO)
+
+    def significant(self, scores: np.ndarray, reference: np.ndarray, maximise: bool, tolerance: float) -> bool:
+        """One more confirmation: is the win over `reference` significant at α / (checks so far)?"""
+        self.checks += 1
+        return wilcoxon_p(scores, reference, maximise, tolerance) <= self.level / self.checks
 
     def scores(self, term: Term) -> np.ndarray:
         """`term`'s per-image scores on the validation images."""
