@@ -73,7 +73,7 @@ OPTIONS = {
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
         Option("validation", int, 0, "images held apart from the tiers to confirm each improvement; 0 = off", low=0),
         Option("acceptance", str, "published", "acceptance rule: 'published' or 'significant' (adds a Wilcoxon test)"),
-        Option("significance", float, 0.05, "level of the 'significant' rule before its correction", low=0,
+        Option("significance", float, 0.05, "Wilcoxon level (significant rule, validation) before its correction", low=0,
                low_excluded=True),
         Option("class-sensitive", bool, False, "reject candidates whose maps cannot depend on the target class"),
     )

@@ -57,16 +57,22 @@ def class_insensitive(term: Term, backend: SearchBackend) -> bool:
     return not any(backend.class_dependent(str(name)) for name in names)
 
 
+REJECTIONS = {  # counters of the optional checks, and how the reason for no answer words them
+    "rejected-significance": "not significant on the last tier",
+    "rejected-validation": "not confirmed on the validation images",
+    "rejected-class-insensitive": "built from class-independent terminals only",
+    "rejected-class-agreement": "the same map for the runner-up class",
+}
+
+
 def fail_reason(outcome: "SearchOutcome") -> str:
     """One sentence for stderr and the report: why there is no answer."""
     tolerance = float(outcome.acceptance.get("tolerance", 0.0))
     beaten = f"beat {outcome.reference} by more than" if outcome.reference else "passed the acceptance rule at"
-    extra = [f"{outcome.counts[k]} {k}" for k in
-             ("rejected-significance", "rejected-validation", "rejected-class-insensitive",
-              "rejected-class-agreement") if outcome.counts.get(k)]
+    extra = [f"{outcome.counts[k]} {words}" for k, words in REJECTIONS.items() if outcome.counts.get(k)]
     budget = {"fail": "; the size or time budget ran out", "infeasible": "; the grammar has no larger term"}
     return (f"no candidate {beaten} the tolerance {tolerance:.3g} on every tier"
-            + (f" ({', '.join(extra)})" if extra else "") + budget.get(outcome.status, ""))
+            + (f" and passed the checks in force ({'; '.join(extra)})" if extra else "") + budget.get(outcome.status, ""))
 
 
 def acceptance_summary(settings: Settings, tolerance: float, oracle: CorrectnessOracle,

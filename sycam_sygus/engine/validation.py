@@ -4,8 +4,8 @@ A candidate that passes every tier must also beat the threshold on the validatio
 becomes the answer (threshold mode) or the new best (optimise mode); it costs one scoring per
 improvement, not per candidate. On the validation images "beats" is the published rule (with the
 tolerance) and, against per-image threshold scores, a one-sided paired Wilcoxon test at level
-α / k, k the number of confirmations asked so far: these images are fresh for each check, so a
-test there is an honest one, corrected only for the checks themselves. `validation_split` is the one place that carves them out of the
+α / k, k the number of confirmations asked so far: these images take no part in the selection on
+the tiers, so the test there is corrected only for the confirmations asked of them. `validation_split` is the one place that carves them out of the
 pool, so a project-wide image split can replace it.
 """
 from __future__ import annotations
