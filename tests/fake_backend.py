@@ -68,7 +68,8 @@ class FakeBackend(ReportBackend):
     of sycam): a second backend needs no change to the engine. Counts applies, forwards and score calls."""
 
     def __init__(self, terminals: dict[str, np.ndarray], truth: np.ndarray, classes: Sequence[int] | None = None,
-                 per_channel: Sequence[str] = ("cic", "abl")):
+                 per_channel: Sequence[str] = ("cic", "abl"), tolerance: float = 0.0,
+                 class_independent: Sequence[str] = ("act",)):
         self.tables = {name: np.asarray(v, dtype=float) for name, v in terminals.items()}
         self.per_channel = set(per_channel)  # terminals that would cost one forward per channel
         self.computed: set[tuple[str, int]] = set()  # (terminal, image) pairs asked for already
@@ -78,6 +79,8 @@ class FakeBackend(ReportBackend):
         self.forwards = 0
         self.applies = 0
         self.score_log: list[tuple[tuple[int, ...], int]] = []
+        self.tolerance_value = tolerance
+        self.class_independent = set(class_independent)
 
     def images(self) -> int:
         return len(self.truth)
@@ -107,6 +110,27 @@ class FakeBackend(ReportBackend):
 
     def value_key(self, value: np.ndarray) -> bytes:
         return (np.round(value, 9) + 0.0).tobytes()
+
+    def scale_key(self, value: np.ndarray) -> bytes:
+        largest = np.abs(np.nan_to_num(value)).max(axis=1, keepdims=True)
+        return self.value_key(_protected_divide(value, largest))
+
+    def tolerance(self, metric: str) -> float:
+        return self.tolerance_value
+
+    def class_dependent(self, name: str) -> bool:
+        return name not in self.class_independent
+
+    def runner_up(self) -> "FakeBackend":
+        """The class-dependent tables reversed along the channels: another class's values."""
+        tables = {name: (v if name in self.class_independent else v[:, ::-1]) for name, v in self.tables.items()
+                  if name != "class"}
+        return FakeBackend(tables, self.truth, self.classes, tuple(self.per_channel), self.tolerance_value,
+                           tuple(self.class_independent))
+
+    def rank_agreement(self, first: np.ndarray, second: np.ndarray, images: Sequence[int]) -> np.ndarray:
+        a, b = (_relu(np.nan_to_num(w)) for w in (first, second))
+        return np.array([1.0 if np.array_equal(np.argsort(x), np.argsort(y)) else 0.0 for x, y in zip(a, b)])
 
     def _unit_maps(self, w: np.ndarray) -> np.ndarray:
         positive = _relu(np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0))

@@ -144,6 +144,10 @@ def _flag_sample(name, option):
         return "12.5", 12.5
     if name == "equivalence":  # a checked str option: one of its level names
         return "metric", "metric"
+    if name == "acceptance":  # a checked str option: one of its rules
+        return "significant", "significant"
+    if option.kind is bool:
+        return "true", True
     return f"{name} value", f"{name} value"
 
 

@@ -57,7 +57,8 @@ def test_map_level_shares_positive_multiples():
         3: {"new": 2, "shared-map": 3, "pruned-value": 1},
         5: {"new": 4, "shared-map": 3, "pruned-value": 3},
     }
-    assert counts["shared-map"] == 6
+    # all six are positive multiples of an earlier candidate: the scale key shares them first
+    assert counts["shared-scale"] == 6 and counts["shared-map"] == 0
 
 
 def test_map_level_alone_keeps_value_duplicates_in_the_bank():

@@ -12,6 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
+from scipy.stats import rankdata
 from torch import Tensor
 
 from ...core.errors import OptionError
@@ -28,10 +29,17 @@ from .cache import (
 )
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
+from .metrics import (
+    KEYED_FROM_S_FM,
+    SCORED_FROM_S_FM,
+    MetricEvaluator,
+    metric_name,
+    metric_tolerance,
+)
 from .models import Classifier, find_layer, load_model, pick_device
 from .terminals import (
     ACTIVATION_TERMINALS,
+    CLASS_INDEPENDENT_TERMINALS,
     GRADIENT_TERMINALS,
     ablation_terminal,
     check_terminal,
@@ -72,6 +80,7 @@ class TorchBackend:
         self._targets: Tensor | None = None
         self._memo: dict[str, tuple[Tensor, Tensor]] = {}  # kind -> (values [N, ...], known [N])
         self._evaluator: MetricEvaluator | None = None
+        self._runner_up: TorchBackend | None = None
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -127,8 +136,52 @@ class TorchBackend:
         """One SYCAM operator on argument values of the same images."""
         return operators.apply(op, list(args), param)
 
+    def scale_key(self, value: Tensor) -> bytes:
+        """Equal for values whose rows (images) differ by a positive factor, to about 6 digits."""
+        return self._value_parts(value, exact_scale=True)[0]
+
+    def tolerance(self, metric: str) -> float:
+        """The smallest difference of `metric` that counts (CAM-THEORY §7): see `metrics.tolerance`."""
+        return metric_tolerance(metric_name(metric, self.masks is not None))
+
+    def class_dependent(self, name: str) -> bool:
+        """Every terminal but the activations reads the target class (gradients, scores, `class`)."""
+        check_terminal(name)
+        return name not in CLASS_INDEPENDENT_TERMINALS
+
+    def runner_up(self) -> "TorchBackend":
+        """The same images and model with each image's next most likely class (after its target) as target."""
+        if self._runner_up is None:
+            everything = torch.arange(self.images(), device=self.device)
+            logits = self._per_image("logits", everything, self._compute_logits).clone()
+            logits[everything, self._all_targets()] = -torch.inf
+            self._runner_up = TorchBackend(self.classifier, self.data, targets=logits.argmax(dim=1), steps=self.steps,
+                                           cache=self.cache, description=self._description)
+        return self._runner_up
+
+    def rank_agreement(self, first: Tensor, second: Tensor, images: Sequence[int]) -> np.ndarray:
+        """Per image: Spearman's correlation of the two weights' `S_fm` (tied cells share their mean rank);
+        1 when both maps are constant, 0 when only one is."""
+        s_fm = self.saliency([first, second], images, upsample=False)[0].flatten(2).nan_to_num(0.0).cpu().numpy()
+        ranks = rankdata(s_fm.astype(np.float64), axis=-1)
+        ranks -= ranks.mean(axis=-1, keepdims=True)
+        norms = np.sqrt((ranks**2).sum(axis=-1))
+        product = (ranks[0] * ranks[1]).sum(axis=-1)
+        both_flat, one_flat = (norms == 0).all(axis=0), (norms == 0).any(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agreement = product / (norms[0] * norms[1])
+        return np.where(both_flat, 1.0, np.where(one_flat, 0.0, agreement))
+
     def value_key(self, value: Tensor) -> bytes:
         """Equal for values that agree to about 6 significant digits of each row's largest entry."""
+        relative, scale = self._value_parts(value)
+        return relative + scale
+
+    def _value_parts(self, value: Tensor, exact_scale: bool = False) -> tuple[bytes, bytes]:
+        """`value_key` in two parts: each row relative to its largest magnitude, and those magnitudes.
+
+        `exact_scale` divides by the largest magnitude itself rather than its rounded value, so
+        rows that differ by a factor give the same relative part (up to float rounding)."""
         value = value.detach().to(torch.float64)
         finite = torch.isfinite(value)
         kinds = torch.where(finite, 0, torch.where(torch.isnan(value), 1, torch.sign(value).to(torch.int64) + 3))
@@ -136,10 +189,13 @@ class TorchBackend:
         largest = value.abs().amax(dim=-1, keepdim=True) if value.dim() else value.abs()
         mantissa, exponent = torch.frexp(largest)
         scale = torch.ldexp(torch.round(mantissa * 10 ** _VALUE_DIGITS) / 10 ** _VALUE_DIGITS, exponent)
-        safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+        divisor = largest if exact_scale else scale
+        safe = torch.where(divisor > 0, divisor, torch.ones_like(divisor))
         relative = torch.round(value / safe * 10 ** _VALUE_DIGITS).to(torch.int64)
-        parts = (relative, torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64), kinds)
-        return b"|".join(p.cpu().numpy().tobytes() for p in parts) + str(tuple(value.shape)).encode()
+        shape = str(tuple(value.shape)).encode()
+        relative_part = b"|".join(p.cpu().numpy().tobytes() for p in (relative, kinds)) + shape
+        scales = (torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64))
+        return relative_part, b"|" + b"|".join(p.cpu().numpy().tobytes() for p in scales)
 
     # ------------------------------------------------------------ protocol: maps and scores
 

@@ -15,6 +15,9 @@ from .operators import protected_divide
 GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
 # Terminals computed from the memoised activations alone, on request (no model call of their own).
 ACTIVATION_TERMINALS = ("eigen",)
+# Terminals whose value is the same whatever the target class (a map built only from these
+# cannot be class-sensitive).
+CLASS_INDEPENDENT_TERMINALS = ("act", "eigen")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_setti
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
-FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
+FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"', bool: "true|false"}  # str options: the option's name
 
 
 def _flag_type(name: str, kind: type):
@@ -303,6 +303,8 @@ def run_search(
         if log:
             log.close()
     _print_warnings(result.warnings, problem.path)  # the search's own (tiers clipped), even when quiet
+    if result.reason:  # why there is no answer, or the known method the answer is (even when quiet)
+        print(f"sycam: {result.status}: {result.reason}", file=sys.stderr)
     answer = result.answer
     objectives = objective_values(problem, backend, result, answer, comparison_images(problem, backend, recorder))
     _emit_answer(format_answer(problem.synth, result.status, answer, objectives))
@@ -376,6 +378,11 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     report = build_report(problem, backend, result, recorder, rows, images, settings,
                           backend.forwards - forwards_before, time.monotonic() - began)
     write_report(folder, report, figure)
+    for metric, verdicts in report["comparison"]["acceptance_of_answer"].items():
+        same = [method for method, v in verdicts.items() if v["equivalent"]]
+        if same:  # a known method, found again: say so where the answer is read, not only in the report
+            progress.note(f"sycam: on {metric} the answer is equivalent to {', '.join(same)} "
+                          "(equal scores within the tolerance on every compared image)")
 
 
 @contextlib.contextmanager

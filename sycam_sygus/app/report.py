@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..core.atomic import write_atomically
-from ..engine.correctness import Threshold, beats, mean_better, passes_tier
+from ..engine.correctness import Threshold, beats, equivalent, mean_better, passes_tier
 from ..engine.decompose import has_class_param
 from ..engine.enumerate import TermValues
 from ..engine.observer import Observer, TierRef
@@ -29,6 +29,7 @@ from ..engine.port import ReportBackend
 from ..engine.search import SolveResult
 from ..ir import Term, to_sygus
 from ..ir.problem import Problem
+from .acceptance_text import acceptance_lines, verdict_word
 from .baselines import ClassicMethod, classic_methods
 from .runlog import ScoredCandidate, tier_code, tier_ref
 
@@ -155,22 +156,25 @@ def goal_metrics(problem: Problem) -> list[str]:
     return list(dict.fromkeys(goal.metric for goal in problem.goals))
 
 
-def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool, strict: bool = False) -> dict:
+def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool, strict: bool = False,
+               tolerance: float = 0.0) -> dict:
     """How the candidate fares against a baseline under CAM-THEORY §6's rule (correctness.py).
 
     `accepted` is the engine's own verdict (mean strictly better; per image strictly better too
     when the goal is `strict`, written `>`/`<`); `at_least_as_good` allows ties on images and on
-    the mean, which is how a candidate equal to the baseline compares.
+    the mean, which is how a candidate equal to the baseline compares. Both allow the metric's
+    `tolerance`; `equivalent` says the scores equal the baseline's within it on every image.
     """
     scores, reference = np.asarray(candidate, dtype=float), np.asarray(baseline, dtype=float)
-    wins = int(np.count_nonzero(beats(scores, reference, maximise, strict=False)))
-    tie_ok = mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise, strict=False)
+    wins = int(np.count_nonzero(beats(scores, reference, maximise, strict=False, tolerance=tolerance)))
+    tie_ok = mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise, strict=False, tolerance=tolerance)
     return {
+        "equivalent": equivalent(scores, reference, tolerance),
         "images": len(scores),
         "images_at_least_as_good": wins,
         "mean_at_least_as_good": tie_ok,
         "at_least_as_good": bool(2 * wins >= len(scores) and tie_ok),
-        "accepted": passes_tier(scores, Threshold(per_tier=[reference], strict=strict), 0, maximise),
+        "accepted": passes_tier(scores, Threshold(per_tier=[reference], strict=strict, tolerance=tolerance), 0, maximise),
     }
 
 
@@ -192,7 +196,7 @@ def build_report(
         for goal in problem.goals:
             verdicts[goal.metric] = {
                 row.method: acceptance(answer_row.per_image[goal.metric], row.per_image[goal.metric], goal.maximise,
-                                       goal.strict)
+                                       goal.strict, backend.tolerance(goal.metric))
                 for row in rows if row is not answer_row and row.reason is None
             }
     return _json_safe({
@@ -206,6 +210,7 @@ def build_report(
         "goals": [asdict(goal) for goal in problem.goals],
         "backend": backend.describe(),
         "baselines": result.baselines,
+        "acceptance": {**result.acceptance, "reason": result.reason},
         "comparison": {
             "images": list(images),
             "rows": [asdict(row) for row in rows],
@@ -258,8 +263,9 @@ def markdown(report: dict, figure: str | None = None) -> str:
             lines.append(
                 f"- {metric}: answer vs {method}: at least as good on {v['images_at_least_as_good']}/{v['images']} "
                 f"images, mean {'at least as good' if v['mean_at_least_as_good'] else 'worse'}; "
-                f"acceptance rule (mean strictly better): {'passes' if v['accepted'] else 'does not pass'}"
+                f"acceptance rule (mean strictly better): {verdict_word(v, method)}"
             )
+    lines += acceptance_lines(report)
     lines += [
         "",
         f"Scoring the classic methods for this table (and the figure) cost {report['comparison_forwards']} extra "

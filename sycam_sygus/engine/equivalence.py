@@ -2,9 +2,11 @@
 
 1. value: equal `backend.value_key` of the weights on the equivalence images, per non-terminal.
    The later term is rejected from the enumerator's bank (it never builds bigger terms).
-2. map: equal `backend.map_keys` on the equivalence images. The later candidate shares the
-   earlier one's metric evaluation: it is not scored again (its outcome is the earlier one's),
-   but it stays in the bank, since its values differ and may build different bigger terms.
+2. map: equal `backend.scale_key` (weights that differ per image by a positive factor: the CAM
+   template cannot tell them apart), or equal `backend.map_keys`, on the equivalence images. The
+   later candidate shares the earlier one's metric evaluation: it is not scored again (its
+   outcome is the earlier one's), but it stays in the bank, since its values differ and may
+   build different bigger terms.
 3. metric (optional): equal per-image metric values on the equivalence images.
 
 Levels 2-3 only concern candidates of the start non-terminal; level 1 applies to every bank.
@@ -67,11 +69,13 @@ class EquivalenceOracle:
         self.counts: Counter[str] = Counter()
         self._values: dict[str, set[bytes]] = {}
         self._maps: dict[bytes, Term] = {}
+        self._scales: dict[bytes, Term] = {}
         self._metrics: dict[bytes, Term] = {}
 
     def register_reference(self, term: Term) -> None:
         """Share `term`'s map from now on (the threshold's baseline: what maps like it only ties it)."""
         weights = self.enumerator.value(term)
+        self._scales.setdefault(self.backend.scale_key(weights), term)
         self._maps.setdefault(self.backend.map_keys([weights], self.images, self.metric)[0], term)
 
     def classify(self, item: Enumerated) -> str:
@@ -92,6 +96,11 @@ class EquivalenceOracle:
             return "banked"
         if "map" in self.levels:
             weights = self.enumerator.value(item.term)
+            scale = self.backend.scale_key(weights)
+            if scale in self._scales:
+                self.counts["shared-scale"] += 1
+                return "shared-map"
+            self._scales[scale] = item.term
             key = self.backend.map_keys([weights], self.images, self.metric)[0]
             if key in self._maps:
                 self.counts["shared-map"] += 1

@@ -40,6 +40,12 @@ class SearchBackend(Protocol[Weights]):
     def value_key(self, value: Weights) -> bytes:
         """A key equal for values that agree up to float rounding (value equivalence)."""
 
+    def runner_up(self) -> "SearchBackend[Weights]":
+        """The same images and model with each image's next most likely class as its target."""
+
+    def rank_agreement(self, first: Weights, second: Weights, images: Sequence[int]) -> np.ndarray:
+        """Per image `[I]`: the rank correlation (Spearman) of the two weights' saliency maps."""
+
     def map_keys(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> list[bytes]:
         """One key per candidate: equal keys guarantee equal scores for `metric` on `images`."""
 

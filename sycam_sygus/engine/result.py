@@ -20,3 +20,5 @@ class SolveResult:
     seconds: float = 0.0
     interrupted: bool = False
     warnings: list[str] = field(default_factory=list)
+    reason: str | None = None  # why nothing was answered
+    acceptance: dict = field(default_factory=dict)  # the rule in force: tolerance, level, validation figures

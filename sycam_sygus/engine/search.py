@@ -7,13 +7,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.errors import SygusError, did_you_mean
 from ..ir import Problem, Term, derivable, to_sygus
 from ..ir.symbolic import simplify
+from .acceptance import (
+    ClassSensitivity,
+    acceptance_summary,
+    fail_reason,
+    without_factor,
+)
 from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
 from .enumerate import Enumerator, TermValues
@@ -22,6 +28,8 @@ from .observer import Observer
 from .port import SearchBackend
 from .result import SolveResult
 from .scorer import BudgetSpent, KnownScores, Scorer
+from .significance import SignificanceRule
+from .validation import Validation, validation_split
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class SearchOutcome:
     interrupted: bool
     warnings: list[str]
     threshold: Threshold | None = None  # the last threshold (optimise mode: the best's scores)
+    reference: str | None = None  # the baseline the search started from, if any
+    acceptance: dict = field(default_factory=dict)  # `acceptance.acceptance_summary`
 
 
 class Search:
@@ -73,7 +83,9 @@ class Search:
         settings = problem.settings
         self.levels = settings.levels
         try:
+            pool, validation_images, clipped = validation_split(pool, settings.validation, settings.seed)
             tiers, self.warnings = tier_images(pool, settings.tiers, settings.seed)
+            self.warnings = clipped + self.warnings
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
         if len(problem.goals) > 1:
@@ -81,7 +93,12 @@ class Search:
         eq_images = equivalence_images(pool, backend.target_classes(pool), settings.eq_images, settings.seed)
         self.scorer = Scorer(backend, self.goal.metric, tiers, eq_images, scope, observer, known_scores, stop,
                              self.counts)
-        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise), self.goal.maximise)
+        self.tolerance = float(backend.tolerance(self.goal.metric))
+        significance = SignificanceRule(settings.significance) if settings.acceptance == "significant" else None
+        validation = (Validation(backend, self.goal.metric, validation_images, self.counts, settings.significance)
+                      if validation_images else None)
+        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise, self.tolerance),
+                                        self.goal.maximise, significance, validation)
 
     @property
     def tiers(self) -> list[list[int]]:
@@ -138,10 +155,14 @@ class Search:
             self.backend, enumerator, scorer.eq_images, self.goal.metric, self.levels, start, scorer.subset_scores
         )
         scored_threshold = False
+        start_validation = None
+        sensitivity = (ClassSensitivity(self.backend, scorer.eq_images, self.counts)
+                       if self.problem.settings.class_sensitive else None)
         try:
             for name, body in self.baselines_to_score().items():
                 baselines[name] = scorer.all_tiers(body)
             oracle.threshold, reference = self._threshold(baselines)
+            start_validation = oracle.threshold.validation
             scored_threshold = True
             if reference is not None and "map" in self.levels:
                 equivalence.register_reference(self.problem.baselines[reference])
@@ -161,7 +182,12 @@ class Search:
                 if stage != "new":
                     self.observer.on_candidate(item.term, stage)
                     continue
+                if sensitivity is not None and sensitivity.rejects(item.term, enumerator.value(item.term)):
+                    self.observer.on_candidate(item.term, "rejected")
+                    continue
                 self.counts["scored"] += 1
+                if oracle.significance is not None:
+                    oracle.significance.compared = self.counts["scored"]
                 verdict = oracle.check(item.term)
                 stage = "passed" if verdict.passed else "rejected"
                 self.counts[stage] += 1
@@ -197,6 +223,8 @@ class Search:
             interrupted=interrupted,
             warnings=list(self.warnings),
             threshold=oracle.threshold if scored_threshold else None,
+            reference=reference if scored_threshold else None,
+            acceptance=acceptance_summary(self.problem.settings, self.tolerance, oracle, best, start_validation),
         )
 
     def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
@@ -215,14 +243,17 @@ class Search:
         Also the name of the baseline used, if any."""
         goal = self.goal
         if goal.constant is not None:
-            return Threshold(constant=float(goal.constant), strict=goal.strict), None
+            return Threshold(constant=float(goal.constant), strict=goal.strict, tolerance=self.tolerance), None
         name = goal.baseline
         if name is None and goal.mode == "optimise" and baselines:
             sign = 1.0 if goal.maximise else -1.0
             name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
         if name is None:
-            return Threshold.worst(goal.maximise), None
-        return Threshold(per_tier=baselines[name], strict=goal.strict), name
+            return Threshold.worst(goal.maximise, self.tolerance), None
+        validation = self.oracle.validation
+        scores = validation.scores(self.problem.baselines[name]) if validation is not None else None
+        return Threshold(per_tier=baselines[name], strict=goal.strict, tolerance=self.tolerance,
+                         validation=scores), name
 
 
 def solve(
@@ -316,6 +347,8 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
         counts=dict(outcome.counts),
         interrupted=outcome.interrupted,
         warnings=list(outcome.warnings),
+        reason=fail_reason(outcome) if raw is None else None,
+        acceptance=dict(outcome.acceptance),
     )
 
 
@@ -327,7 +360,8 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
         simple = simplify(raw)
     except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
         return raw
-    return simple if derivable(simple, problem.synth.grammar) else raw
+    # the CAM is the same without a top-level positive factor (§7): drop it where the grammar allows
+    return next((t for t in (without_factor(simple), simple) if derivable(t, problem.synth.grammar)), raw)
 
 
 def _validate(problem: Problem) -> None:
