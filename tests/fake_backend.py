@@ -119,6 +119,14 @@ class FakeBackend(ReportBackend):
             keys.append((np.round(self._unit_maps(w), 9) + 0.0).tobytes() + bad.tobytes())
         return keys
 
+    def image_keys(self, weights: Sequence[np.ndarray], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        keys = []
+        for w in weights:
+            bad = ~np.isfinite(w).all(axis=1)
+            unit = np.round(self._unit_maps(w), 9) + 0.0
+            keys.append([b"flagged" if flag else row.tobytes() for row, flag in zip(unit, bad)])
+        return keys
+
     def score(self, weights: Sequence[np.ndarray], images: Sequence[int], metric: str) -> np.ndarray:
         images = list(images)
         self.forwards += len(weights) * len(images)

@@ -28,7 +28,13 @@ from .cache import (
 from .cam import cam_maps
 from .data import ImageSet, load_images
 from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
-from .models import Classifier, find_layer, load_model, pick_device
+from .models import (
+    Classifier,
+    find_layer,
+    load_model,
+    pick_device,
+    random_weights_warning,
+)
 from .terminals import (
     GRADIENT_TERMINALS,
     ablation_terminal,
@@ -151,6 +157,16 @@ class TorchBackend:
         for chunk in self._candidate_chunks(weights, len(index)):
             s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
             keys += self._metrics().map_keys(metric, s_fm, s, index.cpu())
+        return keys
+
+    def image_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image: equal keys guarantee equal scores for `metric` on that image."""
+        metric = metric_name(metric, self.masks is not None)
+        index = self._index(images)
+        keys: list[list[bytes]] = []
+        for chunk in self._candidate_chunks(weights, len(index)):
+            s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
+            keys += self._metrics().image_keys(metric, s_fm, s, index.cpu())
         return keys
 
     def score(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> np.ndarray:
@@ -337,6 +353,12 @@ class TorchBackend:
         return [weights[i:i + size] for i in range(0, len(weights), size)]
 
 
+def _model_warnings(settings: Settings) -> list[str]:
+    """What a report must say about the model: a torchvision architecture without weights is random."""
+    random = not settings.weights and not settings.model.startswith("builtin:") and ":" not in settings.model
+    return [random_weights_warning(settings.model)] if random else []
+
+
 def open_backend(settings: Settings) -> TorchBackend:
     """Build the torch backend from a run's settings."""
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
@@ -348,7 +370,7 @@ def open_backend(settings: Settings) -> TorchBackend:
         classifier, images, target=settings.target, steps=settings.steps,
         cache=TensorCache(cache_folder(settings.cache)),
         description={"model": settings.model, "weights": settings.weights or None, "data": settings.data,
-                     "masks": settings.masks or None},
+                     "masks": settings.masks or None, "warnings": _model_warnings(settings)},
     )
     backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
     return backend

@@ -34,6 +34,7 @@ from ..frontend.printer import print_script
 from ..ir import Problem, Term
 from .answer import format_answer
 from .baselines import classic_methods
+from .heldout import holdout_block
 from .progress import Progress
 from .report import (
     ANSWER_ROW,
@@ -49,6 +50,9 @@ from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_setti
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 FIGURE_IMAGES = 4
+# Share of :sycam.time-limit the report's comparisons may take before the remaining classic
+# methods are "not computed (time)" (`--compare all` lifts the bound).
+COMPARE_SHARE = 0.25
 
 FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
 
@@ -298,7 +302,10 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
 
     images = comparison_images(problem, backend, recorder)
     forwards_before, began = backend.forwards, time.monotonic()
-    rows = compare_methods(problem, backend, answer, images, compare, progress.note)
+    deadline = None if compare == "all" else began + COMPARE_SHARE * problem.settings.time_limit
+    held_rows = (compare_methods(problem, backend, answer, result.holdout, compare, progress.note, deadline)
+                 if result.holdout else [])
+    rows = compare_methods(problem, backend, answer, images, compare, progress.note, deadline)
     shown = images[:FIGURE_IMAGES]
     compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
     methods = [(m.display_name, evaluate(m.expression, backend, shown)) for m in classic_methods() if m.display_name in compared]
@@ -308,8 +315,12 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     if figure:
         draw_heatmaps(folder / figure, backend, methods, shown)
     settings = {"options": problem.settings.as_options(), "flags": overrides, "compare": compare}
+    goal = problem.goals[0]
+    holdout = holdout_block(result.holdout, goal.metric, goal.maximise, ANSWER_ROW if answer is not None else None,
+                            {row.method: (row.expression, None if row.per_image is None else row.per_image[goal.metric],
+                                          row.reason) for row in held_rows}, problem.settings.seed)
     report = build_report(problem, backend, result, recorder, rows, images, settings,
-                          backend.forwards - forwards_before, time.monotonic() - began)
+                          backend.forwards - forwards_before, time.monotonic() - began, holdout)
     write_report(folder, report, figure)
 
 

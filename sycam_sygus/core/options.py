@@ -71,6 +71,9 @@ OPTIONS = {
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
         Option("batch-size", int, 64, "images per model call", low=1),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+        # -1 stands for "unset": neither a file (no negative numerals) nor a flag (>= 0) can write it
+        Option("holdout", int, -1, "images held out of the search and scored only in the report; unset = a "
+               "quarter of the images", low=0),
     )
 }
 

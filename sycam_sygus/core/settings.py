@@ -34,6 +34,7 @@ class Settings:
     device: str
     batch_size: int
     cache: str
+    holdout: int
 
     @property
     def levels(self) -> frozenset[str]:

@@ -18,6 +18,7 @@ from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
 from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images
+from .images import holdout_split, search_tier_sizes
 from .observer import Observer
 from .port import SearchBackend
 from .scorer import BudgetSpent, KnownScores, Scorer
@@ -37,6 +38,13 @@ class SolveResult:
     seconds: float = 0.0
     interrupted: bool = False
     warnings: list[str] = field(default_factory=list)
+    stop_reason: str = ""  # one of STOP_REASONS
+    holdout: list[int] = field(default_factory=list)  # images the search never read (engine/images.py)
+
+
+# Why a search ended: the grammar ran out, a budget was spent, a stop was asked for, or (threshold
+# mode) the first candidate that passes is the answer.
+STOP_REASONS = ("exhausted", "time-limit", "max-candidates", "interrupted", "answered")
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class SearchOutcome:
     interrupted: bool
     warnings: list[str]
     threshold: Threshold | None = None  # the last threshold (optimise mode: the best's scores)
+    stop_reason: str = ""
 
 
 class Search:
@@ -88,14 +97,15 @@ class Search:
         settings = problem.settings
         self.levels = settings.levels
         try:
-            tiers, self.warnings = tier_images(pool, settings.tiers, settings.seed)
+            sizes = settings.tiers if scope else search_tier_sizes(settings.tiers, backend.images(), len(pool))
+            tiers, self.warnings = tier_images(pool, sizes, settings.seed)
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
         if len(problem.goals) > 1:
             self.warnings.append(f"{len(problem.goals)} goals: only the first one guides the search")
         eq_images = equivalence_images(pool, backend.target_classes(pool), settings.eq_images, settings.seed)
         self.scorer = Scorer(backend, self.goal.metric, tiers, eq_images, scope, observer, known_scores, stop,
-                             self.counts)
+                             self.counts, share_maps="map" in self.levels)
         self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise), self.goal.maximise)
 
     @property
@@ -141,6 +151,7 @@ class Search:
         best: tuple[Term, Verdict] | None = None
         oracle = self.oracle
         interrupted = cut = False
+        reason = ""
         enumerator = Enumerator(
             synth.grammar,
             synth.params,
@@ -156,10 +167,8 @@ class Search:
         try:
             for name, body in self.baselines_to_score().items():
                 baselines[name] = scorer.all_tiers(body)
-            oracle.threshold, reference = self._threshold(baselines)
+            oracle.threshold = self._threshold(baselines)
             scored_threshold = True
-            if reference is not None and "map" in self.levels:
-                equivalence.register_reference(self.problem.baselines[reference])
             for item in enumerator:
                 if self.stop.is_set():
                     interrupted = True
@@ -185,10 +194,11 @@ class Search:
                     best = (item.term, verdict)
                     self.observer.on_best(item.term, verdict.last_mean)
                     if self.goal.mode != "optimise":
+                        reason = "answered"
                         break
                     oracle.raise_threshold(verdict, self.goal.strict)
                 if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
-                    cut = True
+                    cut, reason = True, "max-candidates"
                     break
         except KeyboardInterrupt:
             interrupted = True
@@ -202,6 +212,10 @@ class Search:
             cut = not interrupted
         self.counts.update(equivalence.counts)
         exhausted = enumerator.exhausted and not (interrupted or cut)
+        if interrupted:
+            reason = "interrupted"
+        elif not reason:
+            reason = "exhausted" if exhausted else "time-limit"
         status = "solved" if best else "infeasible" if exhausted else "fail"
         return SearchOutcome(
             status=status,
@@ -212,6 +226,7 @@ class Search:
             interrupted=interrupted,
             warnings=list(self.warnings),
             threshold=oracle.threshold if scored_threshold else None,
+            stop_reason=reason,
         )
 
     def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
@@ -225,19 +240,18 @@ class Search:
         """The acceptance rule for `term` on this search's tiers against `threshold`."""
         return self.oracle.check(term, threshold)
 
-    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> tuple[Threshold, str | None]:
-        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value.
-        Also the name of the baseline used, if any."""
+    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> Threshold:
+        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value."""
         goal = self.goal
         if goal.constant is not None:
-            return Threshold(constant=float(goal.constant), strict=goal.strict), None
+            return Threshold(constant=float(goal.constant), strict=goal.strict)
         name = goal.baseline
         if name is None and goal.mode == "optimise" and baselines:
             sign = 1.0 if goal.maximise else -1.0
             name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
         if name is None:
-            return Threshold.worst(goal.maximise), None
-        return Threshold(per_tier=baselines[name], strict=goal.strict), name
+            return Threshold.worst(goal.maximise)
+        return Threshold(per_tier=baselines[name], strict=goal.strict)
 
 
 def solve(
@@ -259,13 +273,14 @@ def solve(
     began, forwards = time.monotonic(), backend.forwards
     settings = problem.settings
     budget = Budget(settings.time_limit, settings.max_candidates, settings.max_size)
-    pool = list(range(backend.images()))
+    pool, held = holdout_split(backend.images(), settings.holdout, settings.seed)
     if has_class_param(problem.synth):
         result = _solve_by_class(problem, backend, pool, budget, observer, known_scores, stop)
     else:
         search = Search(problem, backend, pool, budget, observer, known_scores, stop)
         outcome = search.run()
         result = _result(outcome, outcome.best, _printable(problem, outcome.best), outcome.verdict)
+    result.holdout = held
     result.forwards = backend.forwards - forwards
     result.seconds = time.monotonic() - began
     observer.on_finish(result)
@@ -318,6 +333,8 @@ def _solve_by_class(
         else:
             result = _result(default, default.best, _printable(problem, default.best), default.verdict)
     result.counts, result.warnings, result.interrupted = dict(counts), warnings, interrupted
+    if interrupted:
+        result.stop_reason = "interrupted"
     return result
 
 
@@ -331,6 +348,7 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
         counts=dict(outcome.counts),
         interrupted=outcome.interrupted,
         warnings=list(outcome.warnings),
+        stop_reason=outcome.stop_reason,
     )
 
 
