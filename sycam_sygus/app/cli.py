@@ -319,8 +319,14 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     holdout = holdout_block(result.holdout, goal.metric, goal.maximise, ANSWER_ROW if answer is not None else None,
                             {row.method: (row.expression, None if row.per_image is None else row.per_image[goal.metric],
                                           row.reason) for row in held_rows}, problem.settings.seed)
+    from .sanity import sanity_checks
+
+    checked = [(m.display_name, m.expression) for m in classic_methods() if m.display_name in compared]
+    checked += [(ANSWER_ROW, answer)] if answer is not None else []
+    sanity = sanity_checks(backend, checked, result.holdout, problem.settings.seed,
+                           None if compare == "all" else AUTO_COMPARE_FORWARDS, deadline)
     report = build_report(problem, backend, result, recorder, rows, images, settings,
-                          backend.forwards - forwards_before, time.monotonic() - began, holdout)
+                          backend.forwards - forwards_before, time.monotonic() - began, holdout, sanity)
     write_report(folder, report, figure)
 
 

@@ -33,6 +33,7 @@ from .baselines import ClassicMethod, classic_methods
 from .counters import in_words, stop_in_words
 from .heldout import markdown_lines
 from .runlog import ScoredCandidate, tier_code, tier_ref
+from .sanity import markdown_lines as sanity_lines
 
 ANSWER_ROW = "sycam answer"
 COMPARE_MODES = ("auto", "all", "none")  # `--compare`: which classic methods the report scores
@@ -204,6 +205,7 @@ def build_report(
     comparison_forwards: int,
     comparison_seconds: float,
     holdout: dict | None = None,
+    sanity: dict | None = None,
 ) -> dict:
     """Everything about the run as one JSON-ready dict."""
     answer_row = next((r for r in rows if r.method == ANSWER_ROW), None)
@@ -228,6 +230,7 @@ def build_report(
         "backend": backend.describe(),
         "baselines": result.baselines,
         "holdout": holdout,
+        "sanity": sanity,
         "comparison": {
             "in_sample": True,  # the last tier: the images that selected the answer
             "images": list(images),
@@ -289,6 +292,7 @@ def markdown(report: dict, figure: str | None = None) -> str:
         f"Scoring the classic methods for this table (and the figure) cost {report['comparison_forwards']} extra "
         f"image forwards and {report['timings']['comparison_seconds']:.1f}s.",
         "",
+        *(sanity_lines(report["sanity"]) if report.get("sanity") is not None else []),
         "## Search",
         "",
         "| | |",
