@@ -1,0 +1,160 @@
+"""The solver on a real backend: the tiny CNN of tiny_models.py through TorchBackend (the real CAM
+template, real metric, real map keys), for the rules the fake backend's tests also check."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from problems import make_problem
+from sycam_sygus.backends.torch_cam.backend import TorchBackend
+from sycam_sygus.backends.torch_cam.data import ImageSet
+from sycam_sygus.backends.torch_cam.models import Classifier
+from tiny_models import GapNet
+
+from sycam_sygus.app.sanity import sanity_checks
+from sycam_sygus.engine.correctness import beats
+from sycam_sygus.engine.observer import Observer
+from sycam_sygus.engine.search import solve
+from sycam_sygus.ir import REAL, app, hole, to_sygus, var
+
+W, T = hole("W", REAL), hole("T", REAL)
+TERMS = ("grads", "pos_grads", "xgrads", "act")
+PRODUCTIONS = {
+    "W": (T, app("+", (W, W), REAL), app("*", (W, W), REAL), app("relu", (W,), REAL), app("-", (W, W), REAL)),
+    "T": tuple(var(name) for name in TERMS),
+}
+
+
+def tiny_backend(images=16, seed=2):
+    """GapNet (logits scaled up, so deleting cells moves the probability) on noise with one bright
+    square per image; seed 2 predicts two classes."""
+    torch.manual_seed(seed)
+    model = GapNet(classes=3)
+    with torch.no_grad():
+        model.classifier.weight.mul_(40.0)
+    generator = torch.Generator().manual_seed(seed + 1)
+    pixels = 0.2 * torch.rand(images, 3, 16, 16, generator=generator)
+    for i in range(images):
+        row, col = torch.randint(0, 10, (2,), generator=generator).tolist()
+        pixels[i, :, row:row + 6, col:col + 6] += torch.rand(3, 1, 1, generator=generator)
+    data = ImageSet(pixels.clamp(0, 1), torch.full((images,), -1), None, [f"{i}.png" for i in range(images)],
+                    [(16, 16)] * images)
+    return TorchBackend(Classifier(model, model.features, None, "cpu", batch_size=8), data, steps=4)
+
+
+class Recorder(Observer):
+    def __init__(self):
+        self.stages, self.scored, self.best, self.starts = [], [], [], []
+
+    def on_start(self, info):
+        self.starts.append(info)
+
+    def on_candidate(self, term, stage):
+        self.stages.append((to_sygus(term), stage))
+
+    def on_scored(self, term, tier, images, scores, passed):
+        self.scored.append((to_sygus(term), tier, list(images), list(scores), passed))
+
+    def on_best(self, term, mean):
+        self.best.append((to_sygus(term), mean))
+
+
+def run(levels, mode="optimise", **options):
+    recorder = Recorder()
+    # optimise mode from the worst value (no baseline), so the threshold moves several times;
+    # threshold mode against the activations alone, which this net's gradients beat
+    kwargs = dict(params=TERMS, tiers=[4, 12], max_size=5,
+                  equivalence=levels, **{"eq-images": 3, "max_candidates": 60, **options})
+    if mode == "threshold":
+        kwargs.update(mode="threshold", baseline="cam", baselines={"cam": var("act")})
+    problem = make_problem(PRODUCTIONS, **{k.replace("-", "_"): v for k, v in kwargs.items()})
+    backend = tiny_backend()
+    return solve(problem, backend, recorder), recorder, backend
+
+
+@pytest.fixture(scope="module")
+def with_maps():
+    return run("value map")
+
+
+def test_map_sharing_never_changes_an_outcome_or_a_score(with_maps):
+    shared, shared_log, shared_backend = with_maps
+    plain, plain_log, plain_backend = run("value")
+    assert to_sygus(shared.answer) == to_sygus(plain.answer) and shared.objective == plain.objective
+    assert [s for s in shared_log.stages] == [s for s in plain_log.stages]  # same candidates, same verdicts
+    assert {(t, k, tuple(s)) for t, k, _, s, _ in shared_log.scored} == \
+        {(t, k, tuple(s)) for t, k, _, s, _ in plain_log.scored}
+    assert shared.counts["shared-map"] > 0  # some tier evaluations were answered from keys alone
+    assert shared_backend.forwards <= plain_backend.forwards
+
+
+def test_optimise_mode_improves_strictly_under_the_acceptance_rule(with_maps):
+    result, recorder, _ = with_maps
+    assert recorder.best and result.objective == pytest.approx(recorder.best[-1][1])
+    means = [mean for _, mean in recorder.best]
+    assert all(later > earlier for earlier, later in zip(means, means[1:]))
+    # each new best beats the previous one on the last tier by the rule
+    last_tier = {t: np.array(s) for t, (_, tier), _, s, _ in recorder.scored if tier == 1}
+    previous = last_tier[recorder.best[0][0]]
+    for term, _ in recorder.best[1:]:
+        scores = last_tier[term]
+        assert 2 * np.count_nonzero(beats(scores, previous, True, False)) >= len(scores)
+        assert scores.mean() > previous.mean()
+        previous = scores
+
+
+def test_early_rejection_on_the_real_backend(with_maps):
+    _, recorder, _ = with_maps
+    failed_first = {t for t, tier, _, _, ok in recorder.scored if tier == (0, 0) and not ok}
+    assert failed_first
+    assert not {t for t, tier, *_ in recorder.scored if tier == (0, 1)} & failed_first
+
+
+def test_threshold_mode_answer_passes_every_tier_against_its_baseline():
+    result, recorder, _ = run("value map", mode="threshold")
+    assert result.status == "solved"
+    reference = {tier: np.array(s) for t, (_, tier), _, s, _ in recorder.scored if t == "act"}
+    answer = to_sygus(result.raw_answer)
+    for tier, scores in {tier: np.array(s) for t, (_, tier), _, s, _ in recorder.scored if t == answer}.items():
+        assert 2 * np.count_nonzero(scores >= reference[tier]) >= len(scores)
+        assert scores.mean() > reference[tier].mean()
+    assert result.stop_reason == "answered"
+
+
+def test_held_out_images_are_never_searched():
+    result, recorder, _ = run("value map", holdout=4)
+    assert len(result.holdout) == 4
+    searched = {i for info in recorder.starts for tier in info["tiers"] for i in tier}
+    searched |= {i for info in recorder.starts for i in info["equivalence_images"]}
+    assert not searched & set(result.holdout)
+    assert {i for _, _, images, _, _ in recorder.scored for i in images}.isdisjoint(result.holdout)
+
+
+def test_decomposition_by_class_on_the_real_backend():
+    backend = tiny_backend(images=24)
+    classes = backend.target_classes(range(24))
+    recorder = Recorder()
+    problem = make_problem(PRODUCTIONS, params=TERMS, int_params=("class",), mode="threshold", baseline="cam",
+                           baselines={"cam": var("act")}, tiers=[3, 12], max_size=3, equivalence="value map",
+                           eq_images=3)
+    result = solve(problem, backend, recorder)
+    assert result.status == "solved" and len(recorder.starts) >= 2  # the default search, then a class's
+    for info in recorder.starts[1:]:  # one search per class with enough images, on its images only
+        cls = int(info["scope"].split()[-1])
+        assert {classes[i] for tier in info["tiers"] for i in tier} == {cls}
+    assert result.counts["classes-split"] <= len(recorder.starts) - 1
+
+
+def test_sanity_checks_see_a_randomised_model_and_flag_a_class_free_expression():
+    backend = tiny_backend()
+    block = sanity_checks(backend, [("Grad-CAM", var("grads")), ("act", var("act"))], [0, 1, 2], seed=0)
+    grads, act = block["methods"]["Grad-CAM"], block["methods"]["act"]
+    assert act["class_free"] and not grads["class_free"]
+    assert act["class_spearman"] == pytest.approx(1.0)  # activations do not know the class
+    assert grads["randomised_spearman"] is not None and grads["randomised_spearman"] < 0.99
+    assert act["randomised_spearman"] == pytest.approx(1.0)  # nothing below the target layer changed
+
+
+def test_problem_settings_are_the_engine_tests_defaults():
+    problem = make_problem(PRODUCTIONS, params=TERMS)
+    assert dataclasses.asdict(problem.settings)["holdout"] == 0
