@@ -1,6 +1,7 @@
 """The solver on a real backend: the tiny CNN of tiny_models.py through TorchBackend (the real CAM
 template, real metric, real map keys), for the rules the fake backend's tests also check."""
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -158,3 +159,26 @@ def test_sanity_checks_see_a_randomised_model_and_flag_a_class_free_expression()
 def test_problem_settings_are_the_engine_tests_defaults():
     problem = make_problem(PRODUCTIONS, params=TERMS)
     assert dataclasses.asdict(problem.settings)["holdout"] == 0
+
+
+@pytest.mark.parametrize("grammar", ["quickstart.sl", "paper-g1.sl"])
+def test_map_level_gives_the_same_answer_and_objective_on_the_shipped_problems(grammar, tmp_path):
+    """The issue's acceptance check on a small budget: "value map" and "value" agree in optimise mode."""
+    from sycam_sygus.backends.torch_cam.backend import open_backend
+    from sycam_sygus.frontend.lower import problem_from_script
+    from sycam_sygus.frontend.parser import parse_file
+
+    path = Path(__file__).resolve().parents[1] / "grammars" / grammar
+    outcomes = []
+    for levels in ("value map", "value"):
+        overrides = {"images": 32, "tiers": [8, 24], "max-candidates": 150, "time-limit": 600.0, "max-size": 5,
+                     "equivalence": levels, "cache": str(tmp_path)}
+        problem = problem_from_script(parse_file(str(path)), overrides)
+        optimise = tuple(dataclasses.replace(goal, mode="optimise", baseline=None, constant=None)
+                         for goal in problem.goals)
+        problem = dataclasses.replace(problem, goals=optimise)
+        result = solve(problem, open_backend(problem.settings))
+        assert result.stop_reason == "max-candidates"
+        assert result.answer is not None
+        outcomes.append((to_sygus(result.answer), result.objective, result.counts["scored"]))
+    assert outcomes[0] == outcomes[1]
