@@ -1,4 +1,5 @@
 """The solver loop end to end on the fake backend: modes, budgets, decomposition, resume, stop."""
+import dataclasses
 import threading
 
 import numpy as np
@@ -337,3 +338,15 @@ def test_threshold_mode_scores_only_the_goals_baseline():
     # before the first candidate only gradcam was scored: 24 images, one forward each
     assert recorder.stages[0][2] == 24
 
+
+
+def test_a_non_finite_candidate_never_wins_a_goal_reversed_to_its_metric():
+    # the fake scores non-finite weights with the metric's worst value (-inf for deletion, higher
+    # is better); minimising deletion, that would be the best value unless the engine reads it as
+    # the goal's worst
+    table = {"x": np.array([[np.inf, 1.0]]), "y": np.array([[1.0, 0.0]])}
+    backend = FakeBackend(table, np.array([[1.0, 3.0]]))
+    problem = make_problem({"W": (var("x"), var("y"))}, params=("x", "y"), tiers=[1])
+    minimise = dataclasses.replace(problem.goals[0], maximise=False)
+    result = solve(dataclasses.replace(problem, goals=(minimise,)), backend)
+    assert to_sygus(result.answer) == "y" and np.isfinite(result.objective)

@@ -13,7 +13,8 @@ The acceptance rule on one tier of n images, against per-image threshold scores 
   strict improvement.
 Against a constant c only the mean is compared, with the goal's own operator (mean >= c, or
 mean > c for `>`). Optimise mode with no baseline starts from the worst value: any candidate
-whose mean is finite passes. A NaN mean never passes.
+whose mean is finite passes. A non-finite score (a flagged map, NaN) counts as the goal's worst value,
+whatever direction the metric has, so it never passes.
 """
 from __future__ import annotations
 
@@ -76,13 +77,20 @@ class Threshold:
         return Threshold(constant=-math.inf if maximise else math.inf, strict=True)
 
 
+def goal_worst_if_not_finite(scores: np.ndarray, maximise: bool) -> np.ndarray:
+    """Scores with every non-finite value (a flagged map scores the *metric's* worst value, which
+    is the best under a goal written in the other direction) replaced by the goal's worst value."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return np.where(np.isfinite(scores), scores, -math.inf if maximise else math.inf)
+
+
 def passes_tier(scores: np.ndarray, threshold: Threshold, tier: int, maximise: bool) -> bool:
     """The acceptance rule of the module docstring on one tier."""
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = goal_worst_if_not_finite(scores, maximise)
     mean = float(np.mean(scores))
     if threshold.per_tier is None:
         return mean_better(mean, float(threshold.constant), maximise, threshold.strict)
-    reference = threshold.per_tier[tier]
+    reference = goal_worst_if_not_finite(threshold.per_tier[tier], maximise)
     wins = int(np.count_nonzero(beats(scores, reference, maximise, threshold.strict)))
     return 2 * wins >= len(scores) and mean_better(mean, float(np.mean(reference)), maximise, strict=True)
 
