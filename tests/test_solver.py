@@ -350,3 +350,17 @@ def test_a_non_finite_candidate_never_wins_a_goal_reversed_to_its_metric():
     minimise = dataclasses.replace(problem.goals[0], maximise=False)
     result = solve(dataclasses.replace(problem, goals=(minimise,)), backend)
     assert to_sygus(result.answer) == "y" and np.isfinite(result.objective)
+
+
+def test_the_printed_answer_is_the_one_the_objective_was_measured_on(monkeypatch):
+    # a "simplification" that changes the scores (as float32 rewrites can) must not be printed
+    # with the enumerated answer's objective: the enumerated answer is printed instead
+    import sycam_sygus.engine.search as search_module
+
+    backend, productions = published_setup()
+    problem = make_problem(productions, params=("grads", "cic", "abl"), baselines={"gradcam": var("grads")},
+                           tiers=[6, 24], max_size=5)
+    monkeypatch.setattr(search_module, "simplify", lambda term: var("cic"))
+    result = solve(problem, backend)
+    assert to_sygus(result.raw_answer) == "(* grads abl)"
+    assert to_sygus(result.answer) == "(* grads abl)"

@@ -279,7 +279,8 @@ def solve(
     else:
         search = Search(problem, backend, pool, budget, observer, known_scores, stop)
         outcome = search.run()
-        result = _result(outcome, outcome.best, _printable(problem, outcome.best), outcome.verdict)
+        result = _result(outcome, outcome.best, _scoring_alike(search, _printable(problem, outcome.best), outcome),
+                         outcome.verdict)
     result.holdout = held
     result.forwards = backend.forwards - forwards
     result.seconds = time.monotonic() - began
@@ -361,6 +362,23 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
     except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
         return raw
     return simple if derivable(simple, problem.synth.grammar) else raw
+
+
+def _scoring_alike(search: Search, printable: Term | None, outcome: SearchOutcome) -> Term | None:
+    """The simplified answer only when it scores exactly as the answer found did on every tier
+    (rewrites equal over the reals are not always equal in float32): the objective printed is
+    then the printed answer's own. Otherwise the answer as enumerated."""
+    raw, verdict = outcome.best, outcome.verdict
+    if raw is None or printable is raw or verdict is None:
+        return printable
+    scores: list[np.ndarray] = []
+    try:
+        for tier in range(len(search.tiers)):
+            scores.append(search.scorer.tier_scores(printable, tier, scores))
+    except (BudgetSpent, KeyboardInterrupt):
+        return raw
+    same = len(scores) == len(verdict.scores) and all(np.array_equal(a, b) for a, b in zip(scores, verdict.scores))
+    return printable if same else raw
 
 
 def _validate(problem: Problem) -> None:
