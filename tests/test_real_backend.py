@@ -10,6 +10,7 @@ from problems import make_problem
 from sycam_sygus.backends.torch_cam.backend import TorchBackend
 from sycam_sygus.backends.torch_cam.data import ImageSet
 from sycam_sygus.backends.torch_cam.models import Classifier
+from test_torch_backend import folder, gap_model  # noqa: F401 (a fixture)
 from tiny_models import GapNet
 
 from sycam_sygus.app.sanity import sanity_checks
@@ -165,6 +166,7 @@ def test_problem_settings_are_the_engine_tests_defaults():
 def test_map_level_gives_the_same_answer_and_objective_on_the_shipped_problems(grammar, tmp_path):
     """The issue's acceptance check on a small budget: "value map" and "value" agree in optimise mode."""
     from sycam_sygus.backends.torch_cam.backend import open_backend
+
     from sycam_sygus.frontend.lower import problem_from_script
     from sycam_sygus.frontend.parser import parse_file
 
@@ -182,3 +184,23 @@ def test_map_level_gives_the_same_answer_and_objective_on_the_shipped_problems(g
         assert result.answer is not None
         outcomes.append((to_sygus(result.answer), result.objective, result.counts["scored"]))
     assert outcomes[0] == outcomes[1]
+
+
+def test_resume_refuses_a_weights_file_whose_contents_changed_under_the_same_path(folder, tmp_path, capsys):
+    from sycam_sygus.app import cli
+
+    problem = Path(__file__).resolve().parents[1] / "grammars" / "quickstart.sl"
+    weights = tmp_path / "weights.pt"
+    torch.save(gap_model()[0].state_dict(), weights)
+    flags = [str(problem), "--model", "test_torch_backend:gap_model", "--weights", str(weights), "--data",
+             str(folder / "data"), "--images", "6", "--tiers", "2 4", "--holdout", "1", "--cache", str(tmp_path / "c"),
+             "--max-candidates", "2", "--device", "cpu", "--quiet", "--compare", "none", "--report", str(tmp_path / "r")]
+    assert cli.main(flags) == 0
+    assert cli.main([*flags, "--resume"]) == 0  # same contents: the log is reused
+    changed = gap_model()[0]
+    with torch.no_grad():
+        changed.classifier.weight.add_(1.0)
+    torch.save(changed.state_dict(), weights)  # same path, other contents
+    capsys.readouterr()
+    assert cli.main([*flags, "--resume"]) == 2
+    assert "fingerprints differ" in capsys.readouterr().err

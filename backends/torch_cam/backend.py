@@ -7,6 +7,7 @@ the device; numpy appears only in `score`, `maps` and `pictures` (the protocol b
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from typing import Callable, Mapping, Sequence
 
@@ -75,6 +76,7 @@ class TorchBackend:
         self._targets: Tensor | None = None
         self._memo: dict[str, tuple[Tensor, Tensor]] = {}  # kind -> (values [N, ...], known [N])
         self._evaluator: MetricEvaluator | None = None
+        self._fingerprints: dict[str, str] | None = None
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -204,7 +206,16 @@ class TorchBackend:
             "tail_forwards": self.classifier.tail_forwards,
             "ablation_tail_only": self.classifier.has_tail,
             "cache": self._cache_summary(),
+            "fingerprints": self.fingerprints(),
         }
+
+    def fingerprints(self) -> dict[str, str]:
+        """Content hashes of the model (architecture, parameters, buffers) and of the images in order:
+        what a resumed run's scores depend on, whatever paths they were read from."""
+        if self._fingerprints is None:
+            images = hashlib.sha256("".join(image_fingerprints(self.data.pixels)).encode()).hexdigest()
+            self._fingerprints = {"model": model_fingerprint(self.classifier.model), "images": images}
+        return self._fingerprints
 
     # ------------------------------------------------------------ per-image quantities
 

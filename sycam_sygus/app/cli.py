@@ -225,7 +225,7 @@ def run_search(
     searched = dataclasses.replace(problem, settings=problem.settings.replace(time_limit=seconds))
     log = None
     if report_dir is not None:
-        settings = log_settings(problem.path, problem.goals, problem.settings)
+        settings = log_settings(problem.path, problem.goals, problem.settings, backend.describe().get("fingerprints"))
         with _report_folder(problem.path, report_dir):  # an unusable folder fails before the search
             log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
     previous = log.previous if log else []
