@@ -10,7 +10,7 @@ from problems import make_problem
 from sycam_sygus.backends.torch_cam.backend import TorchBackend
 from sycam_sygus.backends.torch_cam.data import ImageSet
 from sycam_sygus.backends.torch_cam.models import Classifier
-from test_torch_backend import folder, gap_model  # noqa: F401 (a fixture)
+from test_torch_backend import folder, gap_model  # noqa: F401 (folder is a fixture)
 from tiny_models import GapNet
 
 from sycam_sygus.app.sanity import sanity_checks
@@ -186,7 +186,7 @@ def test_map_level_gives_the_same_answer_and_objective_on_the_shipped_problems(g
     assert outcomes[0] == outcomes[1]
 
 
-def test_resume_refuses_a_weights_file_whose_contents_changed_under_the_same_path(folder, tmp_path, capsys):
+def test_resume_refuses_a_weights_file_whose_contents_changed_under_the_same_path(folder, tmp_path, capsys):  # noqa: F811
     from sycam_sygus.app import cli
 
     problem = Path(__file__).resolve().parents[1] / "grammars" / "quickstart.sl"
