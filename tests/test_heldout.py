@@ -90,3 +90,58 @@ def test_the_report_scores_every_method_on_held_out_images_only(tmp_path):
     text = (tmp_path / "out" / "report.md").read_text()
     assert "## Held-out evaluation on 2 images" in text and text.index("Held-out") < text.index("In-sample")
     assert "| Grad-CAM | `grads` | 0.7071 | [0.7071, 0.7071] |" in text
+
+
+def test_the_comparison_is_bounded_by_time_and_the_answer_is_always_scored(tmp_path):
+    import time
+
+    from sycam_sygus.app.report import compare_methods
+    from sycam_sygus.ir import var
+
+    problem = make_problem(tmp_path / "p.sl")
+    rows = compare_methods(problem, FakeBackend(TABLES, TRUTH), var("cic"), range(4), deadline=time.monotonic() - 1)
+    reasons = {row.method: row.reason for row in rows}
+    assert reasons.pop("sycam answer") is None
+    assert set(reasons.values()) == {"not computed (time; pass --compare all)"}
+
+
+def test_a_torchvision_model_without_weights_is_announced_as_random(tmp_path):
+    from sycam_sygus.backends.torch_cam.models import load_model
+
+    with pytest.warns(UserWarning, match="RANDOM weights"):
+        load_model("resnet18")
+
+    class Described(FakeBackend):
+        def describe(self):
+            return {**super().describe(), "warnings": ["model 'resnet18' runs on RANDOM weights"]}
+
+    problem = make_problem(tmp_path / "p.sl")
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_search(problem, Described(TABLES, TRUTH), {}, tmp_path / "out", quiet=True, compare="none")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert "model 'resnet18' runs on RANDOM weights" in report["warnings"]
+    assert "**warning**: model 'resnet18' runs on RANDOM weights" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_the_stop_reason_and_the_counters_are_the_same_words_on_stderr_and_in_the_report(tmp_path):
+    problem = make_problem(tmp_path / "p.sl")
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        run_search(problem, FakeBackend(TABLES, TRUTH), {}, tmp_path / "out", compare="none")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["stop_reason"] == "answered"  # threshold mode: the first candidate to pass
+    text = (tmp_path / "out" / "report.md").read_text()
+    for words, count in report["counts_in_words"].items():
+        assert f"sycam:   {words}: {count}" in err.getvalue() and f"| {words} | {count} |" in text
+    assert "stopped: answered" in err.getvalue() and "- stopped: answered" in text
+
+
+def test_the_acceptance_verdict_is_spelled_out_with_its_numbers():
+    from sycam_sygus.app.report import acceptance
+
+    tie = acceptance([1.0, 0.0, 0.0, 1.0], [0.5] * 4, maximise=True)
+    assert tie["verdict"] == "does not pass: on 2/4 images (needs 2) and mean 0.5000 ≤ 0.5000"
+    better = acceptance([0.4, 0.2, 0.3], [0.5, 0.5, 0.5], maximise=False)
+    assert better["verdict"] == "passes on 3/3 images (needs 2) and mean 0.3000 < 0.5000"
+    few = acceptance([0.9, 0.1, 0.1, 0.1], [0.2] * 4, maximise=True)  # better mean, too few images
+    assert few["verdict"] == "does not pass: on 1/4 images (needs 2) and mean 0.3000 > 0.2000"
