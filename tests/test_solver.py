@@ -364,3 +364,15 @@ def test_the_printed_answer_is_the_one_the_objective_was_measured_on(monkeypatch
     result = solve(problem, backend)
     assert to_sygus(result.raw_answer) == "(* grads abl)"
     assert to_sygus(result.answer) == "(* grads abl)"
+
+
+def test_the_fake_backend_follows_the_cam_template():
+    # channel 0 lights cell 0; channel 1 lights cells 0 and 1. w = [-1, 1]: Σ w_k A^k = [0, 1], so
+    # the map is [0, 1]; ReLU on the weights first ([0, 1] · A = [1, 1], constant) would give zeros
+    acts = np.array([[[1.0, 0.0], [1.0, 1.0]]])
+    backend = FakeBackend({"x": np.array([[-1.0, 1.0]])}, np.array([[0.0, 1.0]]), acts=acts)
+    weights = backend.terminal("x", [0])
+    assert backend.maps([weights], [0])[0, 0, 0].tolist() == [0.0, 1.0]
+    assert backend.score([weights], [0], "deletion")[0, 0] == pytest.approx(1.0)
+    assert backend.maps([np.array([[2.0, 0.0]])], [0])[0, 0, 0].tolist() == [1.0, 0.0]  # Σ = [2, 0], peak 1
+    assert backend.maps([np.array([[0.0, 0.5]])], [0])[0, 0, 0].tolist() == [0.0, 0.0]  # constant map: zeros
