@@ -138,3 +138,10 @@ def test_bad_targets_and_shapes(setup):
         sycam_sygus.explain(model, images[0], "grads", layer="features")
     with pytest.raises(ValueError, match="layer: layer 'features.11' does not exist in .*; available: features"):
         sycam_sygus.explain(model, images, "grads", layer="features.11")
+
+
+@pytest.mark.parametrize("constant, chosen", [("true", "grads"), ("false", "act")])
+def test_boolean_constants_select_like_their_truth_value(setup, constant, chosen):
+    model, _, images = setup
+    maps = sycam_sygus.explain(model, images, f"(ite {constant} grads act)", layer="features")
+    torch.testing.assert_close(maps, sycam_sygus.explain(model, images, chosen, layer="features"))

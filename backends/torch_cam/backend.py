@@ -7,6 +7,7 @@ the device; numpy appears only in `score`, `maps` and `pictures` (the protocol b
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from typing import Callable, Mapping, Sequence
 
@@ -36,7 +37,13 @@ from .metrics import (
     metric_name,
     metric_tolerance,
 )
-from .models import Classifier, find_layer, load_model, pick_device
+from .models import (
+    Classifier,
+    find_layer,
+    load_model,
+    pick_device,
+    random_weights_warning,
+)
 from .terminals import (
     ACTIVATION_TERMINALS,
     CLASS_INDEPENDENT_TERMINALS,
@@ -81,6 +88,7 @@ class TorchBackend:
         self._memo: dict[str, tuple[Tensor, Tensor]] = {}  # kind -> (values [N, ...], known [N])
         self._evaluator: MetricEvaluator | None = None
         self._runner_up: TorchBackend | None = None
+        self._fingerprints: dict[str, str] | None = None
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -215,6 +223,16 @@ class TorchBackend:
             keys += self._metrics().map_keys(metric, s_fm, s, index.cpu())
         return keys
 
+    def image_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image: equal keys guarantee equal scores for `metric` on that image."""
+        metric = metric_name(metric, self.masks is not None)
+        index = self._index(images)
+        keys: list[list[bytes]] = []
+        for chunk in self._candidate_chunks(weights, len(index)):
+            s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
+            keys += self._metrics().image_keys(metric, s_fm, s, index.cpu())
+        return keys
+
     def score(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> np.ndarray:
         """Per-image metric values `[C, I]` (float64); NaN/inf weights score the worst value."""
         return self.score_tensor(weights, images, metric).cpu().numpy()
@@ -250,7 +268,16 @@ class TorchBackend:
             "tail_forwards": self.classifier.tail_forwards,
             "ablation_tail_only": self.classifier.has_tail,
             "cache": self._cache_summary(),
+            "fingerprints": self.fingerprints(),
         }
+
+    def fingerprints(self) -> dict[str, str]:
+        """Content hashes of the model (architecture, parameters, buffers) and of the images in order:
+        what a resumed run's scores depend on, whatever paths they were read from."""
+        if self._fingerprints is None:
+            images = hashlib.sha256("".join(image_fingerprints(self.data.pixels)).encode()).hexdigest()
+            self._fingerprints = {"model": model_fingerprint(self.classifier.model), "images": images}
+        return self._fingerprints
 
     # ------------------------------------------------------------ per-image quantities
 
@@ -401,6 +428,12 @@ class TorchBackend:
         return [weights[i:i + size] for i in range(0, len(weights), size)]
 
 
+def _model_warnings(settings: Settings) -> list[str]:
+    """What a report must say about the model: a torchvision architecture without weights is random."""
+    random = not settings.weights and not settings.model.startswith("builtin:") and ":" not in settings.model
+    return [random_weights_warning(settings.model)] if random else []
+
+
 def open_backend(settings: Settings) -> TorchBackend:
     """Build the torch backend from a run's settings."""
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
@@ -412,7 +445,7 @@ def open_backend(settings: Settings) -> TorchBackend:
         classifier, images, target=settings.target, steps=settings.steps,
         cache=TensorCache(cache_folder(settings.cache)),
         description={"model": settings.model, "weights": settings.weights or None, "data": settings.data,
-                     "masks": settings.masks or None},
+                     "masks": settings.masks or None, "warnings": _model_warnings(settings)},
     )
     backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
     return backend

@@ -47,7 +47,15 @@ def load_model(name: str, weights: str = "") -> tuple[nn.Module, str, Normalize 
         model, layer, normalize, size = _load_torchvision(name)
     if weights:
         _load_weights(model, weights)
+    elif not name.startswith("builtin:") and ":" not in name:
+        warnings.warn(random_weights_warning(name), stacklevel=2)
     return model.float().eval(), layer, normalize, size
+
+
+def random_weights_warning(name: str) -> str:
+    """The warning for a torchvision architecture run without :sycam.weights (it has no trained weights)."""
+    return (f"model '{name}' runs on RANDOM weights (no :sycam.weights given): its maps and scores say nothing "
+            "about a trained model; pass --weights FILE with a state dict")
 
 
 def _load_torchvision(name: str) -> tuple[nn.Module, str, Normalize, tuple[int, int]]:

@@ -36,6 +36,7 @@ from ..frontend.printer import print_script
 from ..ir import Problem, Term
 from .answer import format_answer
 from .baselines import classic_methods
+from .heldout import holdout_block
 from .progress import Progress
 from .report import (
     ANSWER_ROW,
@@ -50,6 +51,9 @@ from .report import (
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+# Share of :sycam.time-limit the report's comparisons may take before the remaining classic
+# methods are "not computed (time)" (`--compare all` lifts the bound).
+COMPARE_SHARE = 0.25
 
 FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"', bool: "true|false"}  # str options: the option's name
 
@@ -286,7 +290,7 @@ def run_search(
     searched = dataclasses.replace(problem, settings=problem.settings.replace(time_limit=seconds))
     log = None
     if report_dir is not None:
-        settings = log_settings(problem.path, problem.goals, problem.settings)
+        settings = log_settings(problem.path, problem.goals, problem.settings, backend.describe().get("fingerprints"))
         with _report_folder(problem.path, report_dir):  # an unusable folder fails before the search
             log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
     previous = log.previous if log else []
@@ -365,7 +369,10 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
 
     images = comparison_images(problem, backend, recorder)
     forwards_before, began = backend.forwards, time.monotonic()
-    rows = compare_methods(problem, backend, answer, images, compare, progress.note)
+    deadline = None if compare == "all" else began + COMPARE_SHARE * problem.settings.time_limit
+    held_rows = (compare_methods(problem, backend, answer, result.holdout, compare, progress.note, deadline)
+                 if result.holdout else [])
+    rows = compare_methods(problem, backend, answer, images, compare, progress.note, deadline)
     shown = images[:problem.settings.figure_images]
     compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
     methods = [(m.display_name, evaluate(m.expression, backend, shown)) for m in classic_methods() if m.display_name in compared]
@@ -375,8 +382,18 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     if figure:
         draw_heatmaps(folder / figure, backend, methods, shown, rows, problem.goals[0].metric)
     settings = {"options": problem.settings.as_options(), "flags": overrides, "compare": compare}
+    goal = problem.goals[0]
+    holdout = holdout_block(result.holdout, goal.metric, goal.maximise, ANSWER_ROW if answer is not None else None,
+                            {row.method: (row.expression, None if row.per_image is None else row.per_image[goal.metric],
+                                          row.reason) for row in held_rows}, problem.settings.seed)
+    from .sanity import sanity_checks
+
+    checked = [(m.display_name, m.expression) for m in classic_methods() if m.display_name in compared]
+    checked += [(ANSWER_ROW, answer)] if answer is not None else []
+    sanity = sanity_checks(backend, checked, result.holdout, problem.settings.seed,
+                           None if compare == "all" else AUTO_COMPARE_FORWARDS, deadline)
     report = build_report(problem, backend, result, recorder, rows, images, settings,
-                          backend.forwards - forwards_before, time.monotonic() - began)
+                          backend.forwards - forwards_before, time.monotonic() - began, holdout, sanity)
     write_report(folder, report, figure)
     for metric, verdicts in report["comparison"]["acceptance_of_answer"].items():
         same = [method for method, v in verdicts.items() if v["equivalent"]]

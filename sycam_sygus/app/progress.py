@@ -19,8 +19,9 @@ from rich.table import Table
 from ..engine.observer import Observer, TierRef
 from ..engine.search import SolveResult
 from ..ir import Term, to_sygus
+from .counters import in_words, stop_in_words
 
-PRUNING_STAGES = ("pruned-syntax", "pruned-value", "shared-map", "pruned-metric")
+PRUNING_STAGES = ("pruned-syntax", "pruned-value", "shared-scale", "pruned-metric")
 PLAIN_EVERY = 10.0  # seconds between plain progress lines when stderr is not a terminal
 
 
@@ -136,21 +137,18 @@ class Progress(Observer):
     def on_finish(self, result: SolveResult) -> None:
         """One plain summary line (the live panel already shows the final state)."""
         self._finished = time.monotonic()
-        if not self.live_mode and not self.quiet:
+        if not self.quiet:
             self.note(f"sycam: {self.summary(result)}")
+            for words, count in in_words(result.counts).items():
+                self.note(f"sycam:   {words}: {count}")
 
     # ---------------------------------------------------------------- text
 
     def summary(self, result: SolveResult) -> str:
-        """The run in one line: status, counts, cost, time."""
+        """The run in one line: status, why it stopped, cost, time (the counters follow, in words)."""
         objective = f" (mean {result.objective:.4g})" if result.objective is not None else ""
-        stopped = ", interrupted" if result.interrupted else ""
-        return (
-            f"{result.status}{objective}{stopped}; {self.stages['enumerated']} enumerated, "
-            f"{sum(self.stages[s] for s in PRUNING_STAGES)} pruned, "
-            f"{sum(self.scored_per_tier.values())} tier evaluations, "
-            f"{result.forwards} forwards in {result.seconds:.1f}s"
-        )
+        return (f"{result.status}{objective}; stopped: {stop_in_words(result.stop_reason)}; "
+                f"{result.forwards} forwards in {result.seconds:.1f}s")
 
     def render(self) -> Table:
         """The live panel: candidates, pruning, tiers, best vs baselines, speed, time left."""

@@ -78,6 +78,9 @@ OPTIONS = {
         Option("significance", float, 0.05, "Wilcoxon level (significant rule, validation) before its correction", low=0,
                low_excluded=True),
         Option("class-sensitive", bool, False, "reject candidates whose maps cannot depend on the target class"),
+        # -1 stands for "unset": neither a file (no negative numerals) nor a flag (>= 0) can write it
+        Option("holdout", int, -1, "images held out of the search and scored only in the report; unset = a "
+               "quarter of the images", low=0),
     )
 }
 

@@ -40,6 +40,7 @@ class Settings:
     acceptance: str
     significance: float
     class_sensitive: bool
+    holdout: int
 
     @property
     def levels(self) -> frozenset[str]:

@@ -13,7 +13,8 @@ The acceptance rule on one tier of n images, against per-image threshold scores 
   strict improvement.
 Against a constant c only the mean is compared, with the goal's own operator (mean >= c, or
 mean > c for `>`). Optimise mode with no baseline starts from the worst value: any candidate
-whose mean is finite passes. A NaN mean never passes.
+whose mean is finite passes. A non-finite score (a flagged map, NaN) counts as the goal's worst value,
+whatever direction the metric has, so it never passes.
 
 Every comparison allows the metric's tolerance ε (the backend's `tolerance`): values within ε
 are ties. So s_i beats t_i when s_i >= t_i - ε (strictly: s_i > t_i + ε), and a mean is
@@ -95,9 +96,16 @@ class Threshold:
         return Threshold(constant=-math.inf if maximise else math.inf, strict=True, tolerance=tolerance)
 
 
+def goal_worst_if_not_finite(scores: np.ndarray, maximise: bool) -> np.ndarray:
+    """Scores with every non-finite value (a flagged map scores the *metric's* worst value, which
+    is the best under a goal written in the other direction) replaced by the goal's worst value."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return np.where(np.isfinite(scores), scores, -math.inf if maximise else math.inf)
+
+
 def passes_tier(scores: np.ndarray, threshold: Threshold, tier: int, maximise: bool) -> bool:
     """The acceptance rule of the module docstring on one tier."""
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = goal_worst_if_not_finite(scores, maximise)
     mean = float(np.mean(scores))
     if threshold.per_tier is None:
         return mean_better(mean, float(threshold.constant), maximise, threshold.strict, threshold.tolerance)
@@ -106,7 +114,8 @@ def passes_tier(scores: np.ndarray, threshold: Threshold, tier: int, maximise: b
 
 def passes_reference(scores: np.ndarray, reference: np.ndarray, threshold: Threshold, maximise: bool) -> bool:
     """The per-image rule against one reference score vector (a tier's, or the validation images')."""
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = goal_worst_if_not_finite(scores, maximise)
+    reference = goal_worst_if_not_finite(reference, maximise)
     wins = int(np.count_nonzero(beats(scores, reference, maximise, threshold.strict, threshold.tolerance)))
     return 2 * wins >= len(scores) and mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise,
                                                    strict=True, tolerance=threshold.tolerance)

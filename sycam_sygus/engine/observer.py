@@ -26,8 +26,8 @@ EQUIVALENCE_SUBSET = -1  # TierRef.tier of the equivalence images
 class Observer:
     """Hooks the CLI uses for progress, logs and resume; every method is optional (no-op here).
 
-    `on_candidate` stages: "enumerated", "pruned-syntax", "pruned-value", "shared-map",
-    "pruned-metric", "rejected", "passed". `on_scored` is also called for baselines: their
+    `on_candidate` stages: "enumerated", "pruned-syntax", "pruned-value", "pruned-metric",
+    "rejected", "passed". `on_scored` is also called for baselines: their
     bodies are listed by name in `on_start`'s `info["baselines"]` (name -> SyGuS text).
     `on_start` runs once per scope, its `info["scope"]` naming it.
     """

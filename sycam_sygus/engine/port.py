@@ -49,6 +49,9 @@ class SearchBackend(Protocol[Weights]):
     def map_keys(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> list[bytes]:
         """One key per candidate: equal keys guarantee equal scores for `metric` on `images`."""
 
+    def image_keys(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image: equal keys on an image guarantee equal scores there."""
+
     def score(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> np.ndarray:
         """Per-image metric values `[C, I]` (float64); non-finite weights score the worst value."""
 

@@ -20,5 +20,7 @@ class SolveResult:
     seconds: float = 0.0
     interrupted: bool = False
     warnings: list[str] = field(default_factory=list)
+    stop_reason: str = ""  # one of search.STOP_REASONS
+    holdout: list[int] = field(default_factory=list)  # images the search never read (engine/images.py)
     reason: str | None = None  # why nothing was answered
     acceptance: dict = field(default_factory=dict)  # the rule in force: tolerance, level, validation figures

@@ -24,12 +24,17 @@ from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
 from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images
+from .images import holdout_split, search_tier_sizes
 from .observer import Observer
 from .port import SearchBackend
 from .result import SolveResult
 from .scorer import BudgetSpent, KnownScores, Scorer
 from .significance import SignificanceRule
 from .validation import Validation, validation_split
+
+# Why a search ended: the grammar ran out, a budget was spent, a stop was asked for, or (threshold
+# mode) the first candidate that passes is the answer.
+STOP_REASONS = ("exhausted", "time-limit", "max-candidates", "interrupted", "answered")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class SearchOutcome:
     threshold: Threshold | None = None  # the last threshold (optimise mode: the best's scores)
     reference: str | None = None  # the baseline the search started from, if any
     acceptance: dict = field(default_factory=dict)  # `acceptance.acceptance_summary`
+    stop_reason: str = ""
 
 
 class Search:
@@ -84,7 +90,8 @@ class Search:
         self.levels = settings.levels
         try:
             pool, validation_images, clipped = validation_split(pool, settings.validation, settings.seed)
-            tiers, self.warnings = tier_images(pool, settings.tiers, settings.seed)
+            sizes = settings.tiers if scope else search_tier_sizes(settings.tiers, backend.images(), len(pool))
+            tiers, self.warnings = tier_images(pool, sizes, settings.seed)
             self.warnings = clipped + self.warnings
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
@@ -92,7 +99,7 @@ class Search:
             self.warnings.append(f"{len(problem.goals)} goals: only the first one guides the search")
         eq_images = equivalence_images(pool, backend.target_classes(pool), settings.eq_images, settings.seed)
         self.scorer = Scorer(backend, self.goal.metric, tiers, eq_images, scope, observer, known_scores, stop,
-                             self.counts)
+                             self.counts, share_maps="map" in self.levels)
         self.tolerance = float(backend.tolerance(self.goal.metric))
         significance = SignificanceRule(settings.significance) if settings.acceptance == "significant" else None
         validation = (Validation(backend, self.goal.metric, validation_images, self.counts, settings.significance)
@@ -143,6 +150,7 @@ class Search:
         best: tuple[Term, Verdict] | None = None
         oracle = self.oracle
         interrupted = cut = False
+        reason = ""
         enumerator = Enumerator(
             synth.grammar,
             synth.params,
@@ -164,8 +172,6 @@ class Search:
             oracle.threshold, reference = self._threshold(baselines)
             start_validation = oracle.threshold.validation
             scored_threshold = True
-            if reference is not None and "map" in self.levels:
-                equivalence.register_reference(self.problem.baselines[reference])
             for item in enumerator:
                 if self.stop.is_set():
                     interrupted = True
@@ -196,10 +202,11 @@ class Search:
                     best = (item.term, verdict)
                     self.observer.on_best(item.term, verdict.last_mean)
                     if self.goal.mode != "optimise":
+                        reason = "answered"
                         break
                     oracle.raise_threshold(verdict, self.goal.strict)
                 if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
-                    cut = True
+                    cut, reason = True, "max-candidates"
                     break
         except KeyboardInterrupt:
             interrupted = True
@@ -213,6 +220,10 @@ class Search:
             cut = not interrupted
         self.counts.update(equivalence.counts)
         exhausted = enumerator.exhausted and not (interrupted or cut)
+        if interrupted:
+            reason = "interrupted"
+        elif not reason:
+            reason = "exhausted" if exhausted else "time-limit"
         status = "solved" if best else "infeasible" if exhausted else "fail"
         return SearchOutcome(
             status=status,
@@ -225,6 +236,7 @@ class Search:
             threshold=oracle.threshold if scored_threshold else None,
             reference=reference if scored_threshold else None,
             acceptance=acceptance_summary(self.problem.settings, self.tolerance, oracle, best, start_validation),
+            stop_reason=reason,
         )
 
     def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
@@ -238,9 +250,8 @@ class Search:
         """The acceptance rule for `term` on this search's tiers against `threshold`."""
         return self.oracle.check(term, threshold)
 
-    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> tuple[Threshold, str | None]:
-        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value.
-        Also the name of the baseline used, if any."""
+    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> Threshold:
+        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value."""
         goal = self.goal
         if goal.constant is not None:
             return Threshold(constant=float(goal.constant), strict=goal.strict, tolerance=self.tolerance), None
@@ -275,13 +286,15 @@ def solve(
     began, forwards = time.monotonic(), backend.forwards
     settings = problem.settings
     budget = Budget(settings.time_limit, settings.max_candidates, settings.max_size)
-    pool = list(range(backend.images()))
+    pool, held = holdout_split(backend.images(), settings.holdout, settings.seed)
     if has_class_param(problem.synth):
         result = _solve_by_class(problem, backend, pool, budget, observer, known_scores, stop)
     else:
         search = Search(problem, backend, pool, budget, observer, known_scores, stop)
         outcome = search.run()
-        result = _result(outcome, outcome.best, _printable(problem, outcome.best), outcome.verdict)
+        result = _result(outcome, outcome.best, _scoring_alike(search, _printable(problem, outcome.best), outcome),
+                         outcome.verdict)
+    result.holdout = held
     result.forwards = backend.forwards - forwards
     result.seconds = time.monotonic() - began
     observer.on_finish(result)
@@ -334,6 +347,8 @@ def _solve_by_class(
         else:
             result = _result(default, default.best, _printable(problem, default.best), default.verdict)
     result.counts, result.warnings, result.interrupted = dict(counts), warnings, interrupted
+    if interrupted:
+        result.stop_reason = "interrupted"
     return result
 
 
@@ -349,6 +364,7 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
         warnings=list(outcome.warnings),
         reason=fail_reason(outcome) if raw is None else None,
         acceptance=dict(outcome.acceptance),
+        stop_reason=outcome.stop_reason,
     )
 
 
@@ -362,6 +378,23 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
         return raw
     # the CAM is the same without a top-level positive factor (§7): drop it where the grammar allows
     return next((t for t in (without_factor(simple), simple) if derivable(t, problem.synth.grammar)), raw)
+
+
+def _scoring_alike(search: Search, printable: Term | None, outcome: SearchOutcome) -> Term | None:
+    """The simplified answer only when it scores exactly as the answer found did on every tier
+    (rewrites equal over the reals are not always equal in float32): the objective printed is
+    then the printed answer's own. Otherwise the answer as enumerated."""
+    raw, verdict = outcome.best, outcome.verdict
+    if raw is None or printable is raw or verdict is None:
+        return printable
+    scores: list[np.ndarray] = []
+    try:
+        for tier in range(len(search.tiers)):
+            scores.append(search.scorer.tier_scores(printable, tier, scores))
+    except (BudgetSpent, KeyboardInterrupt):
+        return raw
+    same = len(scores) == len(verdict.scores) and all(np.array_equal(a, b) for a, b in zip(scores, verdict.scores))
+    return printable if same else raw
 
 
 def _validate(problem: Problem) -> None:
