@@ -7,18 +7,21 @@ the device; numpy appears only in `score`, `maps` and `pictures` (the protocol b
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
+from scipy.stats import rankdata
 from torch import Tensor
 
 from ...core.deadline import NEVER, Deadline
 from ...core.errors import OptionError
 from ...core.logic import TERMINALS
 from ...core.settings import Settings
+from ...core.sorts import Sort
 from . import operators
 from .cache import (
     TensorCache,
@@ -29,12 +32,27 @@ from .cache import (
 )
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
-from .models import Classifier, find_layer, load_model, pick_device
+from .metrics import (
+    KEYED_FROM_S_FM,
+    SCORED_FROM_S_FM,
+    MetricEvaluator,
+    metric_name,
+    metric_tolerance,
+)
+from .models import (
+    Classifier,
+    find_layer,
+    load_model,
+    pick_device,
+    random_weights_warning,
+)
 from .terminals import (
+    ACTIVATION_TERMINALS,
+    CLASS_INDEPENDENT_TERMINALS,
     GRADIENT_TERMINALS,
     ablation_terminal,
     check_terminal,
+    eigen_terminal,
     gradient_terminal,
     probe_layer,
     score_cam_terminal,
@@ -73,6 +91,8 @@ class TorchBackend:
         self._evaluator: MetricEvaluator | None = None
         # Checked between chunks of terminal work; the CLI sets the run's deadline (and stop flag).
         self.deadline: Deadline = NEVER
+        self._runner_up: TorchBackend | None = None
+        self._fingerprints: dict[str, str] | None = None
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -105,8 +125,9 @@ class TorchBackend:
     def terminal_cost(self, name: str, images: Sequence[int]) -> int:
         """About how many model forwards `terminal(name, images)` would take now (0 when cached).
 
-        A gradient terminal costs one pass per image; cic and abl K passes per image (an upper
-        bound: constant channels are free), plus the probe of images without activations.
+        A gradient terminal costs one pass per image; eigen only the probe of images without
+        activations; cic and abl K passes per image (an upper bound: constant channels are free),
+        plus that probe.
         """
         check_terminal(name)
         if name == "class":
@@ -115,18 +136,64 @@ class TorchBackend:
         if name in GRADIENT_TERMINALS or not uncached:
             return len(uncached)
         probes = self._uncached("acts", torch.tensor(uncached, device=self.device))
+        if name in ACTIVATION_TERMINALS:
+            return len(probes)
         return len(uncached) * self.channels() + len(probes)
 
-    def constant(self, value: float, images: Sequence[int]) -> Tensor:
-        """A constant broadcast to `[I, K]`."""
+    def constant(self, value: object, images: Sequence[int], sort: Sort | None = None) -> Tensor:
+        """A constant broadcast to `[I, K]` (every sort is a float tensor here: Bool true is 1.0)."""
         return torch.full((len(images), self.channels()), float(value), device=self.device)
 
     def apply(self, op: str, args: Sequence[Tensor], param: int | None = None) -> Tensor:
         """One SYCAM operator on argument values of the same images."""
         return operators.apply(op, list(args), param)
 
+    def scale_key(self, value: Tensor) -> bytes:
+        """Equal for values whose rows (images) differ by a positive factor, to about 6 digits."""
+        return self._value_parts(value, exact_scale=True)[0]
+
+    def tolerance(self, metric: str) -> float:
+        """The smallest difference of `metric` that counts (CAM-THEORY §7): see `metrics.tolerance`."""
+        return metric_tolerance(metric_name(metric, self.masks is not None))
+
+    def class_dependent(self, name: str) -> bool:
+        """Every terminal but the activations reads the target class (gradients, scores, `class`)."""
+        check_terminal(name)
+        return name not in CLASS_INDEPENDENT_TERMINALS
+
+    def runner_up(self) -> "TorchBackend":
+        """The same images and model with each image's next most likely class (after its target) as target."""
+        if self._runner_up is None:
+            everything = torch.arange(self.images(), device=self.device)
+            logits = self._per_image("logits", everything, self._compute_logits).clone()
+            logits[everything, self._all_targets()] = -torch.inf
+            self._runner_up = TorchBackend(self.classifier, self.data, targets=logits.argmax(dim=1), steps=self.steps,
+                                           cache=self.cache, description=self._description)
+        return self._runner_up
+
+    def rank_agreement(self, first: Tensor, second: Tensor, images: Sequence[int]) -> np.ndarray:
+        """Per image: Spearman's correlation of the two weights' `S_fm` (tied cells share their mean rank);
+        1 when both maps are constant, 0 when only one is."""
+        s_fm = self.saliency([first, second], images, upsample=False)[0].flatten(2).nan_to_num(0.0).cpu().numpy()
+        ranks = rankdata(s_fm.astype(np.float64), axis=-1)
+        ranks -= ranks.mean(axis=-1, keepdims=True)
+        norms = np.sqrt((ranks**2).sum(axis=-1))
+        product = (ranks[0] * ranks[1]).sum(axis=-1)
+        both_flat, one_flat = (norms == 0).all(axis=0), (norms == 0).any(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agreement = product / (norms[0] * norms[1])
+        return np.where(both_flat, 1.0, np.where(one_flat, 0.0, agreement))
+
     def value_key(self, value: Tensor) -> bytes:
         """Equal for values that agree to about 6 significant digits of each row's largest entry."""
+        relative, scale = self._value_parts(value)
+        return relative + scale
+
+    def _value_parts(self, value: Tensor, exact_scale: bool = False) -> tuple[bytes, bytes]:
+        """`value_key` in two parts: each row relative to its largest magnitude, and those magnitudes.
+
+        `exact_scale` divides by the largest magnitude itself rather than its rounded value, so
+        rows that differ by a factor give the same relative part (up to float rounding)."""
         value = value.detach().to(torch.float64)
         finite = torch.isfinite(value)
         kinds = torch.where(finite, 0, torch.where(torch.isnan(value), 1, torch.sign(value).to(torch.int64) + 3))
@@ -134,10 +201,13 @@ class TorchBackend:
         largest = value.abs().amax(dim=-1, keepdim=True) if value.dim() else value.abs()
         mantissa, exponent = torch.frexp(largest)
         scale = torch.ldexp(torch.round(mantissa * 10 ** _VALUE_DIGITS) / 10 ** _VALUE_DIGITS, exponent)
-        safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+        divisor = largest if exact_scale else scale
+        safe = torch.where(divisor > 0, divisor, torch.ones_like(divisor))
         relative = torch.round(value / safe * 10 ** _VALUE_DIGITS).to(torch.int64)
-        parts = (relative, torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64), kinds)
-        return b"|".join(p.cpu().numpy().tobytes() for p in parts) + str(tuple(value.shape)).encode()
+        shape = str(tuple(value.shape)).encode()
+        relative_part = b"|".join(p.cpu().numpy().tobytes() for p in (relative, kinds)) + shape
+        scales = (torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64))
+        return relative_part, b"|" + b"|".join(p.cpu().numpy().tobytes() for p in scales)
 
     # ------------------------------------------------------------ protocol: maps and scores
 
@@ -155,6 +225,16 @@ class TorchBackend:
         for chunk in self._candidate_chunks(weights, len(index)):
             s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
             keys += self._metrics().map_keys(metric, s_fm, s, index.cpu())
+        return keys
+
+    def image_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image: equal keys guarantee equal scores for `metric` on that image."""
+        metric = metric_name(metric, self.masks is not None)
+        index = self._index(images)
+        keys: list[list[bytes]] = []
+        for chunk in self._candidate_chunks(weights, len(index)):
+            s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
+            keys += self._metrics().image_keys(metric, s_fm, s, index.cpu())
         return keys
 
     def score(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> np.ndarray:
@@ -192,7 +272,16 @@ class TorchBackend:
             "tail_forwards": self.classifier.tail_forwards,
             "ablation_tail_only": self.classifier.has_tail,
             "cache": self._cache_summary(),
+            "fingerprints": self.fingerprints(),
         }
+
+    def fingerprints(self) -> dict[str, str]:
+        """Content hashes of the model (architecture, parameters, buffers) and of the images in order:
+        what a resumed run's scores depend on, whatever paths they were read from."""
+        if self._fingerprints is None:
+            images = hashlib.sha256("".join(image_fingerprints(self.data.pixels)).encode()).hexdigest()
+            self._fingerprints = {"model": model_fingerprint(self.classifier.model), "images": images}
+        return self._fingerprints
 
     # ------------------------------------------------------------ per-image quantities
 
@@ -344,6 +433,8 @@ class TorchBackend:
 
         def compute(index: Tensor) -> dict[str, Tensor]:
             pixels, targets, acts = self.pixels[index], self._all_targets()[index], self.activations(index.tolist())
+            if name == "eigen":
+                return {name: eigen_terminal(acts)}
             if name == "cic":
                 return {name: score_cam_terminal(self.classifier, pixels, targets, acts, self.deadline.check)}
             logits = self._per_image("logits", index, self._compute_logits)
@@ -371,18 +462,24 @@ class TorchBackend:
         return [weights[i:i + size] for i in range(0, len(weights), size)]
 
 
+def _model_warnings(settings: Settings) -> list[str]:
+    """What a report must say about the model: a torchvision architecture without weights is random."""
+    random = not settings.weights and not settings.model.startswith("builtin:") and ":" not in settings.model
+    return [random_weights_warning(settings.model)] if random else []
+
+
 def open_backend(settings: Settings, trust_code: bool = False) -> TorchBackend:
     """Build the torch backend from a run's settings (`trust_code`: an entry-point model may be run)."""
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
     model, default_layer, normalize, size = load_model(settings.model, settings.weights, trust_code)
     layer, layer_name = find_layer(model, settings.layer or default_layer)
-    images = load_images(settings.data, settings.masks, size, settings.images, settings.seed)
+    images = load_images(settings.data, settings.masks, size, settings.images, settings.seed, settings.resize)
     classifier = Classifier(model, layer, normalize, device, settings.batch_size)
     backend = TorchBackend(
         classifier, images, target=settings.target, steps=settings.steps,
         cache=TensorCache(cache_folder(settings.cache)),
         description={"model": settings.model, "weights": settings.weights or None, "data": settings.data,
-                     "masks": settings.masks or None},
+                     "masks": settings.masks or None, "warnings": _model_warnings(settings)},
     )
     backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
     return backend

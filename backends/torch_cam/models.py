@@ -59,6 +59,8 @@ def load_model(name: str, weights: str = "", trust_code: bool = False
         model, layer, normalize, size = _load_torchvision(name)
     if weights:
         _load_weights(model, weights)
+    elif not name.startswith("builtin:") and ":" not in name:
+        warnings.warn(random_weights_warning(name), stacklevel=2)
     return model.float().eval(), layer, normalize, size
 
 
@@ -70,6 +72,12 @@ def builtin_name(option: str, name: str) -> str:
         raise OptionError(option, f"unknown built-in '{name[:80]}'",
                           hint=did_you_mean(name, KNOWN_BUILTINS) or "known: " + ", ".join(KNOWN_BUILTINS))
     return name
+
+
+def random_weights_warning(name: str) -> str:
+    """The warning for a torchvision architecture run without :sycam.weights (it has no trained weights)."""
+    return (f"model '{name}' runs on RANDOM weights (no :sycam.weights given): its maps and scores say nothing "
+            "about a trained model; pass --weights FILE with a state dict")
 
 
 def _load_torchvision(name: str) -> tuple[nn.Module, str, Normalize, tuple[int, int]]:
@@ -161,6 +169,10 @@ def default_layer(model: nn.Module) -> str:
         return "features[-1]"
     if hasattr(model, "_conv_head"):  # EfficientNet-Lite (efficientnet_lite_pytorch)
         return "_conv_head"
+    from .cluttered_mnist import DEFAULT_LAYER, ClutteredMnistNet
+
+    if isinstance(model, ClutteredMnistNet):  # the built-in model
+        return DEFAULT_LAYER
     return ""
 
 

@@ -15,6 +15,11 @@ from .models import Classifier
 from .operators import protected_divide
 
 GRADIENT_TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act")
+# Terminals computed from the memoised activations alone, on request (no model call of their own).
+ACTIVATION_TERMINALS = ("eigen",)
+# Terminals whose value is the same whatever the target class (a map built only from these
+# cannot be class-sensitive).
+CLASS_INDEPENDENT_TERMINALS = ("act", "eigen")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,34 @@ def gradient_terminal(name: str, acts: Tensor, grads: Tensor) -> Tensor:
         # pytorch-grad-cam adds 1e-7 to the denominator; we keep it so maps agree exactly.
         return (grads * acts).sum(dim=(2, 3)) / (acts.sum(dim=(2, 3)) + 1e-7)
     raise ValueError(f"'{name}' is not a gradient terminal (expected one of {GRADIENT_TERMINALS})")
+
+
+def eigen_terminal(acts: Tensor) -> Tensor:
+    """eigen: the first principal direction of each image's activations as `[hw, K]` rows.
+
+    As pytorch-grad-cam's EigenCAM, the channels are centred first; the direction's sign
+    (arbitrary in an SVD) is chosen so that the projection correlates positively with the
+    activation sum over channels (a zero correlation keeps the eigensolver's sign). The direction
+    is the top eigenvector of the smaller Gram matrix (`[hw, hw]` or `[K, K]`, float64): the SVD's
+    first right-singular vector at a fraction of its cost when K is in the thousands.
+    """
+    rows = acts.flatten(2).transpose(1, 2).to(torch.float64)  # [I, hw, K]
+    finite = torch.isfinite(rows).flatten(1).all(dim=1)
+    rows = torch.where(finite[:, None, None], rows, torch.zeros_like(rows))  # eigh would fail on NaN
+    centred = rows - rows.mean(dim=1, keepdim=True)
+    if centred.shape[1] <= centred.shape[2]:
+        cells = torch.linalg.eigh(centred @ centred.transpose(1, 2)).eigenvectors[..., -1]  # [I, hw]
+        direction = (centred.transpose(1, 2) @ cells.unsqueeze(2)).squeeze(2)
+    else:
+        direction = torch.linalg.eigh(centred.transpose(1, 2) @ centred).eigenvectors[..., -1]  # [I, K]
+    norm = direction.norm(dim=1, keepdim=True)
+    direction = torch.where(norm > 0, direction / norm.clamp_min(1e-300), torch.zeros_like(direction))
+    projection = (centred @ direction.unsqueeze(2)).squeeze(2)  # [I, hw], mean 0
+    total = rows.sum(dim=2)
+    correlation = (projection * (total - total.mean(dim=1, keepdim=True))).sum(dim=1, keepdim=True)
+    sign = torch.where(correlation < 0, -1.0, 1.0).to(direction.dtype)
+    direction = torch.where(finite[:, None], direction * sign, torch.full_like(direction, float("nan")))
+    return direction.to(acts.dtype)
 
 
 def normalized_upsample(acts: Tensor, size: tuple[int, int]) -> Tensor:

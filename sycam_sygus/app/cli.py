@@ -32,14 +32,16 @@ from ..engine.observer import Fanout
 from ..engine.port import ReportBackend
 from ..engine.scorer import evaluate
 from ..engine.search import SolveResult, solve
-from ..frontend.ast import CheckSynth
+from ..frontend.ast import CheckSynth, Script
 from ..frontend.lower import problem_from_script
+from ..frontend.lower_standard import is_standard
 from ..frontend.parser import parse_file
 from ..frontend.printer import print_script
 from ..ir import Problem, Term
 from .answer import format_answer
 from .baselines import classic_methods
 from .guard import EXIT_INTERRUPTED, MAX_PROBLEM_BYTES, StopSignals, locked_folder
+from .heldout import holdout_block
 from .progress import Progress
 from .report import (
     ANSWER_ROW,
@@ -54,10 +56,12 @@ from .report import (
 from .runlog import LOG_NAME, CandidateLog, RunlogError, known_scores, log_settings
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
-FIGURE_IMAGES = 4
 MAX_ERROR_LINE = 400  # characters of one stderr line about bad input (a 200 KB source line is cut)
+# Share of :sycam.time-limit the report's comparisons may take before the remaining classic
+# methods are "not computed (time)" (`--compare all` lifts the bound).
+COMPARE_SHARE = 0.25
 
-FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"'}  # str options: the option's name
+FLAG_METAVARS = {int: "N", float: "X", list: '"N N N"', bool: "true|false"}  # str options: the option's name
 
 
 def _flag_type(name: str, kind: type):
@@ -101,13 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sycam-solve",
         description="Synthesise a CAM weight expression for a SyGuS problem file; the answer goes to stdout.",
     )
-    parser.add_argument("file", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("file", nargs="?", help="the problem (.sl, SyGuS-IF 2.1 with the SYCAM logic)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--list-layers", action="store_true",
+                        help="print the layers of --model (with --weights) and their output shapes, marking those a "
+                             "CAM can use, and exit (a problem file is not read)")
     parser.add_argument("--parse-only", action="store_true", help="print the parsed file back in v2.1 form and exit")
+    parser.add_argument("--check", action="store_true",
+                        help="parse, sort-check and validate the options, then exit (0, or the located error); "
+                             "no model is loaded")
     parser.add_argument("--strict", action="store_true", help="enforce the standard's command order")
     for name, option in OPTIONS.items():
         parser.add_argument(f"--{name}", dest=_dest(name), type=_flag_type(name, option.kind),
                             metavar=FLAG_METAVARS.get(option.kind, name.upper()),
-                            help=f"{option.help} (overrides :sycam.{name})")
+                            help=f"{option.help} (default: {_default_text(option.default)}; overrides :sycam.{name})")
     parser.add_argument("--report", metavar="DIR", help="write report.json, report.md, heatmaps.png and candidates.jsonl here")
     parser.add_argument("--compare", choices=COMPARE_MODES, default="auto",
                         help="which classic methods the report scores: auto = those cached or cheap (Score-CAM, "
@@ -120,6 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version (what a benchmark harness records)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sycam")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _default_text(value: object) -> str:
+    """An option's default as a flag takes it (`""` for an empty string, tiers space-separated)."""
+    if isinstance(value, (list, tuple)):
+        return '"' + " ".join(map(str, value)) + '"'
+    return '""' if value == "" else str(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `sycam-solve` with `argv` (default: the process arguments); returns the exit status."""
     started = time.monotonic()
@@ -128,8 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.resume and not args.report:
             parser.error("--resume needs --report DIR (the folder whose candidates.jsonl to reuse)")
+        if args.file is None and not args.list_layers:
+            parser.error("the following arguments are required: file")
     except SystemExit as exit_:  # argparse already printed usage and the reason on stderr
         return int(exit_.code or 0)
+    if args.list_layers:
+        return _list_layers(args)
     with StopSignals(threading.Event()) as signals:  # from the start: a signal while parsing stops too
         try:
             source = _read_problem(args.file)
@@ -142,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warnings.showwarning = _show_warning
                 if args.parse_only:
                     return _print_parsed(args)
+                if args.check:
+                    return _check_only(args)
                 return _solve(args, started, signals)
         except (SygusError, RunlogError) as err:
             print(_bounded(_render(err, args.file, source, set(option_overrides(args)))), file=sys.stderr)
@@ -165,6 +199,17 @@ def _bounded(text: str) -> str:
                      for line in text.splitlines())
 
 
+def _list_layers(args: argparse.Namespace) -> int:
+    from ..backends.torch_cam.layer_listing import layer_table  # torch only when asked
+
+    try:
+        print(layer_table(args.model or OPTIONS["model"].default, args.weights or ""))
+    except SygusError as err:
+        print(_render(err, "sycam-solve", "", set(option_overrides(args))), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings from the backend (data, cache, model) as one `sycam: warning:` line, not Python's source dump."""
     print(f"sycam: warning: {message}", file=sys.stderr)
@@ -177,17 +222,40 @@ def _print_parsed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_problem(args: argparse.Namespace, script: Script | None = None) -> Problem:
+    """Parse, check and lower the problem with the flags' overrides; located errors, warnings printed."""
+    overrides = option_overrides(args)
+    script = script or parse_file(args.file, strict=args.strict)
+    try:
+        problem = problem_from_script(script, overrides)
+    except OptionError as err:  # a flag's value, or one that spans several options: placed where it was set
+        raise _placed(err, args.file, _set_option_positions(script), set(overrides)) from None
+    _print_warnings(problem.warnings, args.file)
+    return problem
+
+
+def _check_only(args: argparse.Namespace) -> int:
+    """`--check`: the file is a valid problem (nothing printed on stdout, a summary on stderr)."""
+    problem = _load_problem(args)
+    goal = problem.goals[0]
+    print(f"{args.file}: ok: {goal.mode} {goal.metric} over {len(problem.synth.params)} parameters, "
+          f"{len(problem.synth.grammar.nonterminals)} non-terminals", file=sys.stderr)
+    return EXIT_OK
+
+
 def _solve(args: argparse.Namespace, started: float, signals: StopSignals) -> int:
     overrides = option_overrides(args)
     script = parse_file(args.file, strict=args.strict)
     if not any(isinstance(command, CheckSynth) for command in script.commands):
         raise SygusError("the problem has no (check-synth), so nothing asks for a solution", NOWHERE, args.file,
                          "end the file with (check-synth)")
-    try:
-        problem = problem_from_script(script, overrides)
-    except OptionError as err:  # a flag's value, or one that spans several options: placed where it was set
-        raise _placed(err, args.file, _set_option_positions(script), set(overrides)) from None
-    _print_warnings(problem.warnings, args.file)
+    if is_standard(script):  # any logic but SYCAM: the examples engine (PBE / CEGIS)
+        from .standard.solve import (
+            run_standard,  # cvc5 only when a standard problem is solved
+        )
+
+        return run_standard(script, overrides, time.monotonic() - started)
+    problem = _load_problem(args, script)
     deadline = Deadline(problem.settings.time_limit, signals.stop, start=started)
     try:
         trusted = args.trust_code and "model" in overrides  # only the caller's own --model may name code
@@ -283,7 +351,7 @@ def _search_and_answer(problem: Problem, backend: ReportBackend, overrides: dict
     searched = dataclasses.replace(problem, settings=problem.settings.replace(time_limit=seconds))
     log = None
     if report_dir is not None:
-        settings = log_settings(problem.path, problem.goals, problem.settings)
+        settings = log_settings(problem.path, problem.goals, problem.settings, backend.describe().get("fingerprints"))
         with _report_folder(problem.path, report_dir):
             log = CandidateLog(report_dir / LOG_NAME, settings, resume=resume)
     previous = log.previous if log else []
@@ -306,6 +374,8 @@ def _search_and_answer(problem: Problem, backend: ReportBackend, overrides: dict
             if log.lost:
                 print(f"sycam: warning: {log.lost}", file=sys.stderr)
     _print_warnings(result.warnings, problem.path)  # the search's own (tiers clipped), even when quiet
+    if result.reason:  # why there is no answer, or the known method the answer is (even when quiet)
+        print(f"sycam: {result.status}: {result.reason}", file=sys.stderr)
     answer = result.answer
     signals.stop.set()  # the search is over: a signal from now on quits at once
     backend.deadline = Deadline(ANSWER_GRACE, threading.Event())  # further objectives: a short share
@@ -382,8 +452,13 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
     images = comparison_images(problem, backend, recorder)
     forwards_before, began = backend.forwards, time.monotonic()
     skipped = []
+    compare_deadline = None if compare == "all" else began + COMPARE_SHARE * problem.settings.time_limit
+    held_rows = []
     try:
-        rows = compare_methods(problem, backend, answer, images, compare, progress.note)
+        if result.holdout:
+            held_rows = compare_methods(problem, backend, answer, result.holdout, compare, progress.note,
+                                        compare_deadline)
+        rows = compare_methods(problem, backend, answer, images, compare, progress.note, compare_deadline)
     except Stopped:  # out of the report's time: keep at least the answer's own row, if it is quick
         skipped.append(f"the comparison with classic methods (--compare {compare}): out of time")
         backend.deadline = backend.deadline.share(ANSWER_GRACE)
@@ -391,7 +466,7 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
             rows = compare_methods(problem, backend, answer, images, "none", progress.note)
         except Stopped:
             rows, skipped[-1] = [], skipped[-1] + "; the answer's own scores too"
-    shown = images[:FIGURE_IMAGES]
+    shown = images[:problem.settings.figure_images]
     compared = {row.method for row in rows if row.reason is None}  # their terminals are cached now
     figure = None
     try:
@@ -401,17 +476,36 @@ def _write_reports(problem: Problem, backend: ReportBackend, result: SolveResult
             methods.append((ANSWER_ROW, evaluate(answer, backend, shown)))
         figure = FIGURE_NAME if methods else None  # nothing scored (--compare none, no answer): no figure
         if figure:
-            draw_heatmaps(folder / figure, backend, methods, shown)
+            draw_heatmaps(folder / figure, backend, methods, shown, rows, problem.goals[0].metric)
     except Stopped:
         figure = None
         skipped.append("the heatmap figure: out of time")
     settings = {"options": problem.settings.as_options(), "flags": overrides, "compare": compare}
+    goal = problem.goals[0]
+    holdout = holdout_block(result.holdout, goal.metric, goal.maximise, ANSWER_ROW if answer is not None else None,
+                            {row.method: (row.expression, None if row.per_image is None else row.per_image[goal.metric],
+                                          row.reason) for row in held_rows}, problem.settings.seed)
+    from .sanity import sanity_checks
+
+    checked = [(m.display_name, m.expression) for m in classic_methods() if m.display_name in compared]
+    checked += [(ANSWER_ROW, answer)] if answer is not None else []
+    try:
+        sanity = sanity_checks(backend, checked, result.holdout, problem.settings.seed,
+                               None if compare == "all" else AUTO_COMPARE_FORWARDS, compare_deadline)
+    except Stopped:
+        sanity = {"images": [], "reason": "out of the report's time", "methods": {}}
+        skipped.append("the sanity checks: out of time")
     report = build_report(problem, backend, result, recorder, rows, images, settings,
-                          backend.forwards - forwards_before, time.monotonic() - began)
+                          backend.forwards - forwards_before, time.monotonic() - began, holdout, sanity)
     report["skipped"] = skipped
     for line in skipped:
         progress.note(f"sycam: report skipped {line}")
     write_report(folder, report, figure)
+    for metric, verdicts in report["comparison"]["acceptance_of_answer"].items():
+        same = [method for method, v in verdicts.items() if v["equivalent"]]
+        if same:  # a known method, found again: say so where the answer is read, not only in the report
+            progress.note(f"sycam: on {metric} the answer is equivalent to {', '.join(same)} "
+                          "(equal scores within the tolerance on every compared image)")
 
 
 def _on_stop(signals: StopSignals, progress: Progress) -> None:

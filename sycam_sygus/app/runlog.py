@@ -31,8 +31,8 @@ FORMAT = 2  # 2: every record carries "check", and the header is required
 # Options that change what a score means. Budget options (time-limit, max-candidates,
 # max-size) and the device do not, so a resumed run may raise the budget.
 SCORE_SETTINGS = (
-    "model", "weights", "layer", "data", "masks", "target", "images", "tiers", "eq-images",
-    "equivalence", "steps", "seed",
+    "model", "weights", "layer", "data", "masks", "resize", "target", "images", "tiers", "eq-images",
+    "equivalence", "steps", "seed", "holdout",
 )
 
 
@@ -65,10 +65,15 @@ def tier_ref(code: int) -> TierRef:
     return TierRef(scope, tier - 1)
 
 
-def log_settings(problem_path: str, goals: Sequence[object], settings: Settings) -> dict:
-    """The header that identifies what the logged scores were computed for."""
+def log_settings(problem_path: str, goals: Sequence[object], settings: Settings,
+                 fingerprints: dict | None = None) -> dict:
+    """The header that identifies what the logged scores were computed for; `fingerprints` (the
+    backend's content hashes of model and images) catch a weights file or image folder whose
+    contents changed under the same path."""
     header = {"problem": os.path.abspath(problem_path), "goals": [repr(g) for g in goals]}
     header.update({f"sycam.{key}": settings.value(key) for key in SCORE_SETTINGS})
+    if fingerprints:
+        header["fingerprints"] = dict(fingerprints)
     return header
 
 

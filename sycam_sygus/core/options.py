@@ -12,7 +12,7 @@ from typing import Sequence
 @dataclass(frozen=True)
 class Option:
     name: str  # without the "sycam." prefix
-    kind: type  # str, int, float, or list (a string of space-separated ints)
+    kind: type  # str, int, float, bool, or list (a string of space-separated ints)
     default: object
     help: str
     low: float | None = None  # numeric options: the smallest value allowed (file and flag alike)
@@ -66,6 +66,7 @@ OPTIONS = {
         Option("layer", str, "", "dotted module path of the target layer; empty = architecture default"),
         Option("data", str, "builtin:cluttered-mnist", "built-in data set or an image folder"),
         Option("masks", str, "", "mask folder with the images' relative names; empty = none or built-in"),
+        Option("resize", str, "crop", "folder images: 'crop' (shorter side, then centre: torchvision's ImageNet way) or 'stretch'"),
         Option("target", str, "predicted", "target class: 'predicted' or 'label'"),
         Option("images", int, 300, "how many images to use (a seeded subset)", low=0),
         Option("tiers", list, [30, 100, 300], "tier sizes, smallest first"),
@@ -79,8 +80,30 @@ OPTIONS = {
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
         Option("batch-size", int, 64, "images per model call", low=1),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+        Option("figure-images", int, 4, "images shown in the report's heatmaps.png", low=1),
+        Option("validation", int, 0, "images held apart from the tiers to confirm each improvement; 0 = off", low=0),
+        Option("acceptance", str, "published", "acceptance rule: 'published' or 'significant' (adds a Wilcoxon test)"),
+        Option("significance", float, 0.05, "Wilcoxon level (significant rule, validation) before its correction", low=0,
+               low_excluded=True),
+        Option("class-sensitive", bool, False, "reject candidates whose maps cannot depend on the target class"),
+        # -1 stands for "unset": neither a file (no negative numerals) nor a flag (>= 0) can write it
+        Option("holdout", int, -1, "images held out of the search and scored only in the report; unset = a "
+               "quarter of the images", low=0),
     )
 }
+
+
+ACCEPTANCE_RULES = ("published", "significant")
+
+
+def parse_bool(text: object) -> bool:
+    """A boolean option's value from `true`/`false` (any case) or a bool; ValueError otherwise."""
+    if isinstance(text, bool):
+        return text
+    words = {"true": True, "false": False}
+    if str(text).lower() not in words:
+        raise ValueError(f"expected true or false, got {text!r}")
+    return words[str(text).lower()]
 
 
 def checked_value(spec: Option, value: object) -> object:
@@ -88,8 +111,12 @@ def checked_value(spec: Option, value: object) -> object:
     whether a file, a flag or an API override gave it; ValueError says what is wrong."""
     if spec.kind is list:
         return tier_sizes(value)
+    if spec.kind is bool:
+        return parse_bool(value)
     if spec.name == "equivalence":
         equivalence_levels(value)
+    elif spec.name == "acceptance" and value not in ACCEPTANCE_RULES:
+        raise ValueError(f"unknown acceptance rule {value!r}; expected one of {list(ACCEPTANCE_RULES)}")
     elif spec.kind in (int, float) and out_of_range(spec, value):
         raise ValueError(out_of_range(spec, value))
     return value

@@ -21,6 +21,7 @@ from .observer import EQUIVALENCE_SUBSET, Observer, TierRef
 from .port import SearchBackend, Weights
 
 TIER_MEMO = 128  # weights kept per tier chunk (least recently used go first)
+SHARED_SCORES = 1 << 20  # (image, map key) scores kept for sharing; the memo starts afresh when full
 
 KnownScores = Mapping[tuple[str, TierRef], Sequence[float]]  # (SyGuS text of a term, tier) -> per-image scores
 
@@ -48,6 +49,7 @@ class Scorer:
         known_scores: KnownScores,
         stop: threading.Event,
         counts: Counter,
+        share_maps: bool = False,
     ):
         self.backend = backend
         self.metric = metric
@@ -62,6 +64,8 @@ class Scorer:
         self.evaluated: dict[Term, list[np.ndarray]] = {}  # all-tier scores of baselines
         self.chunks = [tier[len(tiers[i - 1]) if i else 0:] for i, tier in enumerate(tiers)]
         self.chunk_values = [TermValues(backend, chunk, capacity=TIER_MEMO) for chunk in self.chunks]
+        self.share_maps = share_maps  # the map level: reuse a score where the image's map key proves it equal
+        self.shared: dict[tuple[int, bytes], float] = {}  # (image, map key) -> score
 
     def ref(self, tier: int) -> TierRef:
         """This scope's `tier` as the observer and the log name it."""
@@ -84,14 +88,38 @@ class Scorer:
         known = self.known_scores.get((to_sygus(term), self.ref(tier)))
         if known is not None and len(known) == len(self.tiers[tier]):
             self.counts["known-scores"] += 1
-            return np.asarray(known, dtype=np.float64)
+            scores = np.asarray(known, dtype=np.float64)
+            if self.share_maps:  # a replayed score is shared as a fresh one would be (keys need no forwards)
+                self._share(self.chunk_values[tier].get(term), self.chunks[tier], scores[len(scores) - len(self.chunks[tier]):])
+            return scores
         earlier = list(earlier)
         while len(earlier) < tier:
             earlier.append(self.tier_scores(term, len(earlier), earlier))
-        weights = self.chunk_values[tier].get(term)
-        fresh = self.backend.score([weights], self.chunks[tier], self.metric)[0]
+        fresh = self._chunk_scores(self.chunk_values[tier].get(term), self.chunks[tier])
         prefix = earlier[tier - 1] if tier else np.zeros(0)
         return np.concatenate([prefix, np.asarray(fresh, dtype=np.float64)])
+
+    def _chunk_scores(self, weights: Weights, images: list[int]) -> np.ndarray:
+        """Scores on a tier's new images; under map sharing, reused without a score call when every
+        image's map key was scored before (equal keys on an image guarantee equal scores there)."""
+        if not self.share_maps:
+            return self.backend.score([weights], images, self.metric)[0]
+        keys = self.backend.image_keys([weights], images, self.metric)[0]
+        known = [self.shared.get((image, key)) for image, key in zip(images, keys)]
+        if all(score is not None for score in known):
+            self.counts["shared-map"] += 1
+            return np.asarray(known, dtype=np.float64)
+        scores = np.asarray(self.backend.score([weights], images, self.metric)[0], dtype=np.float64)
+        self._share(weights, images, scores, keys)
+        return scores
+
+    def _share(self, weights: Weights, images: list[int], scores: np.ndarray, keys: list[bytes] | None = None) -> None:
+        """Remember `scores` on `images` under each image's map key (computed when not given)."""
+        if keys is None:
+            keys = self.backend.image_keys([weights], images, self.metric)[0]
+        if len(self.shared) + len(images) > SHARED_SCORES:
+            self.shared.clear()
+        self.shared.update(((image, key), float(score)) for image, key, score in zip(images, keys, scores))
 
     def subset_scores(self, term: Term, weights: Weights) -> np.ndarray:
         """Per-image scores on the equivalence subset (metric-level equivalence)."""

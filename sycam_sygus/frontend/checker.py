@@ -66,7 +66,7 @@ def option_value(option: ast.SetOption, path: str = "<string>") -> object:
     hint = f":{option.keyword} is {spec.help}"
     converted = _converted(spec, value, kind)
     if converted is None:
-        expected = {int: "a numeral", float: "a number", str: "a string",
+        expected = {int: "a numeral", float: "a number", str: "a string", bool: "true or false",
                     list: 'a string of positive integers like "30 100 300"'}[spec.kind]
         raise SygusError(f"option ':{option.keyword}' expects {expected}", pos, path, hint)
     try:
@@ -87,6 +87,8 @@ def _converted(spec: options.Option, value: object, kind: str | None) -> object:
         return value.symbol
     if spec.kind is list and kind in ("numeral", "string"):
         return value.text
+    if spec.kind is bool and kind == "bool":
+        return value.text == "true"
     return None
 
 

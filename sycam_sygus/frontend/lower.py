@@ -128,7 +128,10 @@ class Lowerer:
         if not any(node.op in ("hole", "any_constant", "any_variable") for a in args for node in a.walk()):
             return self.term(macro.body, dict(zip(params, args)))
         body = Lowerer(self.macros, self.path).term(macro.body, params)
-        form = canonical(body)
+        try:
+            form = canonical(body)
+        except ValueError:  # beyond the sympy bridge (a huge power of a constant): the body as written
+            form = body
         counts = _occurrences(form)
         repeated = [name for name, v in params.items() if counts.get(v, 0) > 1]
         if repeated:
