@@ -104,11 +104,11 @@ def measure(grammar: str, equivalence: str, args: argparse.Namespace) -> Run:
         overrides = {
             "images": args.images, "tiers": args.tiers, "max-size": args.max_size,
             "max-candidates": args.candidates, "seed": args.seed, "time-limit": args.time_limit,
-            "equivalence": equivalence, "cache": cache, "device": "cpu",
+            "equivalence": equivalence, "cache": cache, "device": "cpu", "holdout": 0,
         }
         problem = objective_problem(GRAMMARS / f"{grammar}.sl", overrides)
         began = time.process_time()
-        backend = open_backend(problem.options)  # also the target classes and image 0's probe
+        backend = open_backend(problem.settings)  # also the target classes and image 0's probe
         setup_seconds, setup_forwards = time.process_time() - began, backend.forwards
         # Terminals first, on every image, so their cost is not mixed into the search's.
         began, forwards = time.process_time(), backend.forwards

@@ -5,7 +5,8 @@
 ; higher is better) on at least half of the images of each tier and on the tier's mean.
 ; Model and data: builtin:cluttered-mnist (a 4-block GAP-CNN on 64x64 cluttered MNIST canvases
 ; with exact digit masks, shipped with the package; see backends/BUILTIN.md), target layer its
-; default (features.block4, 64 channels on an 8x8 grid), 60 images in tiers of 10, 30 and 60.
+; default (features.block4, 64 channels on an 8x8 grid), 60 images: 15 held out for the report
+; (:sycam.holdout, a quarter by default), tiers of 10, 30 and 45 on the other 45.
 ; Terminals: grads pos_grads xgrads act (no cic or abl, which cost a forward pass per channel).
 ; Cost per image: one forward and one backward pass for all four terminals together; then 10
 ; forward passes per scored candidate (one per deletion step, shared between candidates with the

@@ -45,16 +45,14 @@ def _evaluate(model: nn.Module, images: Tensor, expression: str, layer: str | nn
     """A cache-free torch backend over the images, and the expression's weights `[B, K]` on it."""
     from .backends.torch_cam.backend import TorchBackend
     from .backends.torch_cam.data import ImageSet
-    from .backends.torch_cam.models import Classifier, default_layer, find_layer
+    from .backends.torch_cam.models import Classifier
+    from .cam_method import resolve_layer
     from .engine.enumerate import TermValues
 
     if images.dim() != 4:
         raise ValueError(f"expected images [B, C, H, W], got shape {list(images.shape)}")
     term = parse_expression(expression)
-    if isinstance(layer, nn.Module):
-        layer_module = layer
-    else:
-        layer_module, _ = find_layer(model, layer or default_layer(model))
+    layer_module = resolve_layer(model, layer, "layer")
     device = next(model.parameters()).device
     pixels = images.detach().to(device, torch.float32)
     if normalize is not None:

@@ -26,6 +26,7 @@ def make_problem(
     grammar = Grammar(tuple((nt, REAL) for nt in productions), {nt: tuple(p) for nt, p in productions.items()})
     signature = tuple((name, REAL) for name in params) + tuple((name, INT) for name in int_params)
     # set directly, unchecked: tests also build what only a run can reach (a spent time budget of 0 s)
+    options.setdefault("holdout", 0)  # the engine's tests search every image they set up
     settings = Settings.resolve().replace(**{name: tuple(value) if isinstance(value, list) else value
                                              for name, value in options.items()})
     goal = Goal(metric, METRICS[metric].higher_is_better, mode, baseline, constant, strict)

@@ -93,7 +93,7 @@ def test_derivable_is_not_fooled_by_a_production_cycle_cut_earlier():
     assert derivable(app("+", (GRADS, app("relu", (GRADS,), REAL)), REAL), grammar)
     assert not derivable(app("+", (GRADS, ABL), REAL), grammar)
 
-TERMINAL_NAMES = st.sampled_from(["grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl"])
+TERMINAL_NAMES = st.sampled_from(["grads", "pos_grads", "gradcampp", "xgrads", "act", "eigen", "cic", "abl"])
 
 
 @given(st.lists(TERMINAL_NAMES, min_size=1, max_size=7, unique=True), st.booleans(),

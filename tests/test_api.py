@@ -26,7 +26,7 @@ def setup():
 def test_import_does_not_load_torch():
     code = "import sys, sycam_sygus; assert 'torch' not in sys.modules; print(sorted(sycam_sygus.__all__))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['explain', 'score']"
+    assert out.stdout.strip() == str(sorted(["ExpressionCAM", "builtin_images", "builtin_model", "explain", "score", "show_cam_on_image"]))
 
 
 def test_explain_is_the_cam_template_of_the_expression(setup):
@@ -136,5 +136,12 @@ def test_bad_targets_and_shapes(setup):
         sycam_sygus.explain(model, images, "grads", layer="features", targets=[0])
     with pytest.raises(ValueError, match="expected images"):
         sycam_sygus.explain(model, images[0], "grads", layer="features")
-    with pytest.raises(SygusError, match="does not exist"):
+    with pytest.raises(ValueError, match="layer: layer 'features.11' does not exist in .*; available: features"):
         sycam_sygus.explain(model, images, "grads", layer="features.11")
+
+
+@pytest.mark.parametrize("constant, chosen", [("true", "grads"), ("false", "act")])
+def test_boolean_constants_select_like_their_truth_value(setup, constant, chosen):
+    model, _, images = setup
+    maps = sycam_sygus.explain(model, images, f"(ite {constant} grads act)", layer="features")
+    torch.testing.assert_close(maps, sycam_sygus.explain(model, images, chosen, layer="features"))

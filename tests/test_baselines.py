@@ -8,12 +8,13 @@ from sycam_sygus.core.errors import SygusError
 from sycam_sygus.ir import REAL, app, var
 
 
-def test_the_library_file_defines_the_five_classic_methods():
+def test_the_library_file_defines_the_six_classic_methods():
     assert BASELINES_FILE == Path(__file__).resolve().parents[1] / "grammars" / "baselines.sl"
     assert classic_methods() == [
         ClassicMethod("gradcam", "Grad-CAM", var("grads"), ("grads",)),
         ClassicMethod("gradcampp", "Grad-CAM++", var("gradcampp"), ("gradcampp",)),
         ClassicMethod("xgradcam", "XGrad-CAM", var("xgrads"), ("xgrads",)),
+        ClassicMethod("eigencam", "EigenCAM", var("eigen"), ("eigen",)),
         ClassicMethod("scorecam", "Score-CAM", var("cic"), ("cic",)),
         ClassicMethod("ablationcam", "Ablation-CAM", var("abl"), ("abl",)),
     ]

@@ -16,7 +16,7 @@ from sycam_sygus.backends.torch_cam.data import ImageSet
 from sycam_sygus.backends.torch_cam.models import Classifier, find_layer
 from torch import nn
 
-TERMINALS = ["grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl", "class"]
+TERMINALS = ["grads", "pos_grads", "gradcampp", "xgrads", "act", "eigen", "cic", "abl", "class"]
 
 
 def test_round_trip_keeps_dtype_shape_and_values(tmp_path):

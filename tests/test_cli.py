@@ -42,7 +42,7 @@ PROBLEM = textwrap.dedent("""\
 """)
 # Two channels; the truth is channel 0, so cic (all on channel 0) beats grads (half on it).
 TABLES = {"grads": np.array([[1.0, 1.0]] * 6), "gradcampp": np.array([[2.0, 1.0]] * 6),
-          "xgrads": np.array([[1.0, 2.0]] * 6),
+          "xgrads": np.array([[1.0, 2.0]] * 6), "eigen": np.array([[1.0, 2.0]] * 6),
           "cic": np.array([[1.0, 0.0]] * 6), "abl": np.array([[0.0, 1.0]] * 6)}
 TRUTH = np.array([[1.0, 0.0]] * 6)
 
@@ -145,6 +145,10 @@ def _flag_sample(name, option):
         return "12.5", 12.5
     if name == "equivalence":  # a checked str option: one of its level names
         return "metric", "metric"
+    if name == "acceptance":  # a checked str option: one of its rules
+        return "significant", "significant"
+    if option.kind is bool:
+        return "true", True
     return f"{name} value", f"{name} value"
 
 
@@ -184,7 +188,7 @@ def test_stdout_is_only_the_answer(problem_file, fake_backend, capsys):
     captured = capsys.readouterr()
     assert captured.out == "(\n  (define-fun weights ((grads Real) (cic Real) (abl Real)) Real cic)\n)\n"
     assert "sycam: " in captured.err  # progress, plain lines because stderr is not a terminal
-    assert len(captured.err.splitlines()) <= 3
+    assert all(line.startswith("sycam: ") for line in captured.err.splitlines())
 
 
 def test_quiet_silences_stderr(problem_file, fake_backend, capsys):
@@ -287,32 +291,38 @@ def test_progress_panel_counts_what_the_solver_reports():
         progress.on_start({"tiers": [[0, 1], [0, 1, 2, 3]], "metric": "deletion", "baselines": {"gradcam": "grads"}})
         progress.on_scored(grads, TierRef(0, 0), [0, 1], [0.25, 0.75], True)
         progress.on_scored(grads, TierRef(0, 1), [0, 1, 2, 3], [0.5, 0.5, 0.5, 0.7], True)
-        for stage in ("enumerated", "enumerated", "pruned-value", "shared-map", "enumerated", "passed"):
+        for stage in ("enumerated", "enumerated", "pruned-value", "pruned-metric", "enumerated", "passed"):
             progress.on_candidate(product, stage)
         progress.on_scored(product, TierRef(0, -1), [0], [0.9], True)  # the equivalence subset
         progress.on_scored(product, TierRef(1, 0), [0, 1], [0.9, 0.9], True)  # tier 0 of the first class's search
         progress.on_best(product, 0.9)
-        progress.on_finish(SolveResult("solved", product, product, 0.9, forwards=12, seconds=1.5))
+        progress.on_finish(SolveResult("solved", product, product, 0.9, forwards=12, seconds=1.5, stop_reason="exhausted",
+                                       counts={"enumerated": 3, "shared-map": 1, "scored-tier-0": 2}))
     panel = io.StringIO()
     Console(file=panel, width=200).print(progress.render())
     text = panel.getvalue()
     assert "3 enumerated" in text
-    assert "value 1" in text and "shared-map 1" in text and "syntax 0" in text
+    assert "value 1" in text and "metric 1" in text and "syntax 0" in text
     assert "tier eq: 1" in text and "tier 0: 2" in text and "tier 1: 1" in text
     assert "0.9000  (* grads abl)" in text
     assert "gradcam" in text and "0.5500  (tier 1)" in text
     lines = stream.getvalue().splitlines()  # not a terminal: plain lines only
     assert lines == [
         "sycam: searching for deletion with tiers of 2 4 images, time limit 60s",
-        "sycam: solved (mean 0.9); 3 enumerated, 2 pruned, 4 tier evaluations, 12 forwards in 1.5s",
+        "sycam: solved (mean 0.9); stopped: exhausted (every candidate up to :sycam.max-size was seen); "
+        "12 forwards in 1.5s",
+        "sycam:   candidates enumerated: 3",
+        "sycam:   tier evaluations reusing the scores of equal maps (no scoring): 1",
+        "sycam:   tier 1 evaluations (candidates and baselines): 2",
     ]
 
 
 def test_search_warnings_reach_stderr_even_when_quiet(problem_file, fake_backend, capsys):
-    assert cli.main([str(problem_file), "--tiers", "2 50", "--quiet"]) == 0  # only 6 images exist
+    # only 6 images exist, and the default holdout (a quarter, rounded down) keeps 1 of them out
+    assert cli.main([str(problem_file), "--tiers", "2 50", "--quiet"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("(\n  (define-fun weights")
-    assert f"{problem_file}: warning: tier of 50 images clipped to the 6 available" in captured.err
+    assert f"{problem_file}: warning: tier of 50 images clipped to the 5 available" in captured.err
 
 
 def test_resume_with_other_settings_is_refused(problem_file, tmp_path, fake_backend, capsys):
@@ -350,7 +360,7 @@ class SlowBackend(FakeBackend):
         time.sleep({sleep})  # a long model call
         return super().score(weights, images, metric)
 
-tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "xgrads", "cic", "abl")}}
+tables = {{name: np.array([[1.0, 1.0]] * 6) for name in ("grads", "gradcampp", "xgrads", "eigen", "cic", "abl")}}
 cli.open_backend = lambda options: SlowBackend(tables, np.array([[1.0, 0.0]] * 6))
 sys.exit(cli.main({argv!r}))
 """
@@ -412,7 +422,7 @@ def test_an_unusable_device_in_the_file_points_at_its_set_option(tmp_path, capsy
     assert "hint: use cpu, cuda or cuda:N" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("mode, scored", [("none", ["sycam answer"]), ("all", ["Grad-CAM", "Grad-CAM++", "XGrad-CAM",
+@pytest.mark.parametrize("mode, scored", [("none", ["sycam answer"]), ("all", ["Grad-CAM", "Grad-CAM++", "XGrad-CAM", "EigenCAM",
                                                                               "Score-CAM", "Ablation-CAM", "sycam answer"])])
 def test_compare_flag_chooses_the_reports_rows(problem_file, tmp_path, fake_backend, mode, scored, capsys):
     assert cli.main([str(problem_file), "--report", str(tmp_path / "r"), "--compare", mode]) == 0

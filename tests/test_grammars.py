@@ -19,7 +19,7 @@ PROBLEM_FILES = [path for path in ALL_FILES if any(
     isinstance(command, ast.CheckSynth) for command in parse_file(str(path)).commands)]
 TEMPLATES = sorted((GRAMMARS / "templates").glob("*.sl"))
 # The classic methods' weight expressions, as CAM-THEORY section 3 defines them.
-CLASSIC_BODIES = {"gradcam": "grads", "gradcampp": "gradcampp", "xgradcam": "xgrads",
+CLASSIC_BODIES = {"gradcam": "grads", "gradcampp": "gradcampp", "xgradcam": "xgrads", "eigencam": "eigen",
                   "scorecam": "cic", "ablationcam": "abl"}
 
 

@@ -4,7 +4,8 @@
 - frontend and engine never import each other;
 - the engine imports no torch and no CAM notion: not the SYCAM vocabulary (`core.logic`), no
   backend, and no terminal or metric name written as a string;
-- backends import only core, the engine's port and themselves;
+- backends import only core, the IR (the examples backend evaluates terms), the engine's port
+  and themselves;
 - nothing outside app imports app (but the `python -m sycam_sygus` entry point);
 - there is no import cycle among the package's modules.
 
@@ -28,7 +29,7 @@ ALLOWED = {  # layer -> the layers it may import
     "frontend": {"core", "ir", "frontend"},
     "engine": {"core", "ir", "engine", "engine.port"},
     "engine.port": {"core", "ir", "engine", "engine.port"},
-    "backends": {"core", "engine.port", "backends"},
+    "backends": {"core", "ir", "engine.port", "backends"},  # ir: the examples backend evaluates terms
     "api": EVERY_LAYER - {"app"},  # the public Python API (explain, score)
     "app": EVERY_LAYER,
     "main": {"app"},  # `python -m sycam_sygus`
@@ -85,8 +86,8 @@ def layer_of(name: str) -> str | None:
     parts = name.split(".")
     if parts[0] != "sycam_sygus":
         return None
-    if len(parts) == 1 or parts[1] == "api":
-        return "api"
+    if len(parts) == 1 or (len(parts) == 2 and parts[1] not in EVERY_LAYER and parts[1] != "__main__"):
+        return "api"  # the package's top-level modules: the public Python API (explain, ExpressionCAM, ...)
     if parts[1] == "__main__":
         return "main"
     if parts[1:3] == ["engine", "port"]:

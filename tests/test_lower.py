@@ -215,3 +215,21 @@ def test_an_override_of_the_wrong_type_says_what_was_expected():
         problem(THRESHOLD, {"tiers": "60 10"})
     assert caught.value.message == "option 'tiers': tier sizes must be positive and ascending (smallest first), " \
                                    "got '60 10'"
+
+
+def test_a_huge_power_of_a_constant_in_a_grammar_macro_is_lowered_at_once():
+    # sympy would fold 2^2000000000 exactly (many seconds, a billion-digit number); the macro is
+    # inlined as written instead
+    import time
+
+    text = """(set-logic SYCAM)
+(define-fun big ((x Real)) Real (* x (pow 2.0 2000000000)))
+(synth-fun weights ((grads Real)) Real ((W Real)) ((W Real (grads (big W)))))
+(declare-oracle-fun deletion ((-> Real Real)) Real sycam.deletion)
+(constraint (>= (deletion weights) 0.5))
+"""
+    began = time.monotonic()
+    rules = problem(text).synth.grammar.productions["W"]
+    assert time.monotonic() - began < 2.0
+    power = app("pow", [const(Fraction(2))], REAL, 2000000000)
+    assert rules == (GRADS, app("*", [hole("W", REAL), power], REAL))

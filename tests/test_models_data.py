@@ -80,7 +80,7 @@ def test_unknown_model_name_has_a_hint():
 
 
 def test_entry_point_and_weights_file(tmp_path):
-    model, layer, normalize, size = load_model("test_models_data:tiny_factory")
+    model, layer, normalize, size = load_model("test_models_data:tiny_factory", trust_code=True)
     assert isinstance(model, nn.Sequential) and normalize is None and size == (224, 224)
     assert layer == ""
     with pytest.raises(SygusError, match="no target layer given") as error:
@@ -88,13 +88,13 @@ def test_entry_point_and_weights_file(tmp_path):
     assert "0" in error.value.hint  # the only convolution's path
     state = {k: torch.full_like(v, 0.25) for k, v in model.state_dict().items()}
     torch.save(state, tmp_path / "w.pt")
-    loaded, *_ = load_model("test_models_data:tiny_factory", str(tmp_path / "w.pt"))
+    loaded, *_ = load_model("test_models_data:tiny_factory", str(tmp_path / "w.pt"), trust_code=True)
     assert all(torch.equal(v, state[k]) for k, v in loaded.state_dict().items())
     torch.save({"unrelated": torch.zeros(1)}, tmp_path / "bad.pt")
     with pytest.raises(SygusError, match="cannot load weights"):
-        load_model("test_models_data:tiny_factory", str(tmp_path / "bad.pt"))
+        load_model("test_models_data:tiny_factory", str(tmp_path / "bad.pt"), trust_code=True)
     with pytest.raises(SygusError, match="cannot load model entry point"):
-        load_model("test_models_data:no_such_factory")
+        load_model("test_models_data:no_such_factory", trust_code=True)
 
 
 @pytest.mark.parametrize("name", ["resnet18", "vgg11", "densenet121", "mobilenet_v2", "mobilenet_v3_small",
@@ -214,3 +214,42 @@ def test_no_warning_without_empty_masks(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_images(str(tmp_path / "img"), str(tmp_path / "masks"), (4, 4), 0, 0)
+
+
+def test_folder_images_are_resized_and_centre_cropped_as_torchvision_does(tmp_path):
+    from torchvision import transforms
+
+    rng = np.random.default_rng(1)
+    write_image(tmp_path / "img" / "wide.png", rng.integers(0, 256, (30, 90, 3)))
+    write_image(tmp_path / "img" / "tall.png", rng.integers(0, 256, (100, 40, 3)))
+    images = read_image_folder(tmp_path / "img", (16, 16))
+    reference = transforms.Compose([transforms.Resize(int(16 * 256 / 224)), transforms.CenterCrop(16),
+                                    transforms.ToTensor()])
+    for name, pixels in zip(images.names, images.pixels):
+        expected = reference(Image.open(tmp_path / "img" / name).convert("RGB"))
+        torch.testing.assert_close(pixels, expected, rtol=0, atol=1.5 / 255)
+    stretched = read_image_folder(tmp_path / "img", (16, 16), resize="stretch")
+    assert not torch.equal(stretched.pixels, images.pixels)
+
+
+def test_masks_are_cropped_with_their_images(tmp_path):
+    image = np.zeros((20, 60, 3))
+    image[:, 24:36] = 255  # a bright vertical band in the middle, 12 of 60 columns
+    write_image(tmp_path / "img" / "a.png", image)
+    write_image(tmp_path / "masks" / "a.png", image[..., 0])
+    widths = {}
+    for resize in ("crop", "stretch"):
+        images = load_images(str(tmp_path / "img"), str(tmp_path / "masks"), (8, 8), 0, 0, resize)
+        mask_columns = images.masks[0].any(dim=0)
+        bright_columns = images.pixels[0, 0].mean(dim=0) > 0.5
+        assert torch.equal(mask_columns, bright_columns), resize  # the mask lands where its image does
+        widths[resize] = int(mask_columns.sum())
+    # crop: the 20-pixel height becomes 9, so the band spans about 5 of 8 columns; stretch: 1 or 2
+    assert widths["crop"] >= 4 and widths["stretch"] <= 2
+
+
+def test_an_unknown_resize_mode_names_its_option(tmp_path):
+    write_image(tmp_path / "img" / "a.png", np.zeros((8, 8, 3)))
+    with pytest.raises(SygusError, match="unknown resize mode 'squash'") as error:
+        load_images(str(tmp_path / "img"), "", (4, 4), 0, 0, "squash")
+    assert error.value.option == "resize"

@@ -30,6 +30,7 @@ TABLES = {
     "grads": np.array([[1.0, 1.0]] * 4),  # cos 45° = 1/sqrt 2
     "gradcampp": np.array([[2.0, 1.0]] * 4),  # 2/sqrt 5
     "xgrads": np.array([[3.0, 4.0]] * 4),  # 3/5
+    "eigen": np.array([[4.0, 3.0]] * 4),  # 4/5
     "cic": np.array([[3.0, 0.0], [3.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),  # 1, 1, 1/sqrt 2, 0
     "abl": np.array([[-1.0, 1.0]] * 4),  # ReLU leaves only channel 1: 0
 }
@@ -39,12 +40,13 @@ EXPECTED = {
     "Grad-CAM": [1 / math.sqrt(2)] * 4,
     "Grad-CAM++": [2 / math.sqrt(5)] * 4,
     "XGrad-CAM": [0.6] * 4,
+    "EigenCAM": [0.8] * 4,
     "Score-CAM": [1.0, 1.0, 1 / math.sqrt(2), 0.0],
     "Ablation-CAM": [0.0] * 4,
 }
 
 
-def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4), terminals=TERMINALS):
+def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4), terminals=TERMINALS, holdout=0):
     t = hole("T", REAL)
     grammar = Grammar(
         (("W", REAL), ("T", REAL)),
@@ -53,7 +55,7 @@ def make_problem(path, mode="threshold", by_class=False, tiers=(2, 4), terminals
     params = tuple((n, REAL) for n in terminals) + ((("class", INT),) if by_class else ())
     synth = SynthFun("weights", params, REAL, grammar, "class" if by_class else None)
     options = Settings.resolve(flags={"images": 4, "tiers": list(tiers), "eq-images": 2, "time-limit": 60.0,
-                                      "max-size": 3})
+                                      "max-size": 3, "holdout": holdout})
     goal = Goal("deletion", True, mode, baseline="gradcam" if mode == "threshold" else None)
     path.write_text("; a hand-built problem (the report reads only its path)\n")
     return Problem(str(path), "SYCAM", options, synth, (goal,), {"gradcam": var("grads")})
@@ -88,7 +90,7 @@ def test_classic_methods_are_scored_by_hand_values_on_the_last_tier(run):
     comparison = report["comparison"]
     assert sorted(comparison["images"]) == [0, 1, 2, 3]  # the last tier holds all four images
     rows = {row["method"]: row for row in comparison["rows"]}
-    assert list(rows) == ["Grad-CAM", "Grad-CAM++", "XGrad-CAM", "Score-CAM", "Ablation-CAM", "sycam answer"]
+    assert list(rows) == ["Grad-CAM", "Grad-CAM++", "XGrad-CAM", "EigenCAM", "Score-CAM", "Ablation-CAM", "sycam answer"]
     for method, expected in EXPECTED.items():
         by_image = dict(zip(comparison["images"], rows[method]["per_image"]["deletion"]))
         assert [by_image[i] for i in range(4)] == pytest.approx(expected)
@@ -123,9 +125,9 @@ def test_markdown_has_the_published_table_shape(run):
     assert text == markdown(report, "heatmaps.png")
     table = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
     assert [line.split("|")[1].strip() for line in table] == [
-        "Grad-CAM", "Grad-CAM++", "XGrad-CAM", "Score-CAM", "Ablation-CAM", "**sycam answer**"]
+        "Grad-CAM", "Grad-CAM++", "XGrad-CAM", "EigenCAM", "Score-CAM", "Ablation-CAM", "**sycam answer**"]
     assert "| method | expression | deletion ↑ |" in text
-    assert f"{np.mean(EXPECTED['Score-CAM']):.4f}" in table[3]
+    assert f"{np.mean(EXPECTED['Score-CAM']):.4f}" in table[4]
     assert "![heatmaps](heatmaps.png)" in text
 
 
@@ -169,19 +171,20 @@ def test_acceptance_follows_a_strict_goal_like_the_engine():
 
 def test_the_candidate_evaluation_count_leaves_out_baselines(run):
     _, _, report, folder = run
-    # grads (the baseline gradcam) is scored on both tiers; of the candidates, grads maps like
-    # the baseline (never scored) and gradcampp passes both tiers: two candidate evaluations
+    # grads (the baseline gradcam) is scored on both tiers; of the candidates, grads reuses the
+    # baseline's scores (it only ties: rejected) and gradcampp passes both tiers: two evaluations
     assert [(c["term"], c["tier"]) for c in report["candidates"]] == [
         ("grads", 0), ("grads", 1), ("gradcampp", 0), ("gradcampp", 1)]
     assert report["candidate_evaluations"] == 2
-    assert "| candidates scored (tier evaluations) | 2 |" in (folder / "report.md").read_text().splitlines()
+    # both candidates were checked (grads on the baseline's own scores); report.md says so in words
+    assert "| candidates checked against the tiers | 2 |" in (folder / "report.md").read_text().splitlines()
 
 
 def test_a_problem_split_by_class_gets_per_class_columns(tmp_path):
     # class 0 images want channel 0 (Score-CAM's), class 1 images channel 1 (Ablation-CAM's)
     truth = np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 4)
     tables = {"grads": np.array([[1.0, 1.0]] * 8), "gradcampp": np.array([[2.0, 1.0]] * 8),
-              "xgrads": np.array([[1.0, 1.0]] * 8),
+              "xgrads": np.array([[1.0, 1.0]] * 8), "eigen": np.array([[1.0, 1.0]] * 8),
               "cic": np.array([[1.0, 0.0]] * 8), "abl": np.array([[0.0, 1.0]] * 8)}
     backend = FakeBackend(tables, truth, classes=[0] * 4 + [1] * 4)
     problem = make_problem(tmp_path / "p.sl", by_class=True, tiers=(4, 8))
@@ -259,16 +262,17 @@ def test_a_runs_report_files_get_the_mode_of_ordinary_files(run):
 
 def wide_backend(channels):
     """Four images, `channels` channels, truth on channel 0; cic is exactly the truth (cosine 1),
-    abl exactly the other channels (cosine 0); grads, gradcampp and xgrads are ones with 1, 2
-    and 3 on channel 0 (cosines 1/sqrt K, 2/sqrt(K + 3), 3/sqrt(K + 8))."""
+    abl exactly the other channels (cosine 0); grads, gradcampp, xgrads and eigen are ones with 1,
+    2, 3 and 4 on channel 0 (cosines 1/sqrt K, 2/sqrt(K + 3), 3/sqrt(K + 8), 4/sqrt(K + 15))."""
     truth = np.zeros((4, channels))
     truth[:, 0] = 1.0
     ones = np.ones((4, channels))
-    return FakeBackend({"grads": ones, "gradcampp": ones + truth, "xgrads": ones + 2 * truth, "cic": truth,
+    return FakeBackend({"grads": ones, "gradcampp": ones + truth, "xgrads": ones + 2 * truth,
+                        "eigen": ones + 3 * truth, "cic": truth,
                         "abl": ones - truth}, truth)
 
 
-GRADIENT_ONLY = ("grads", "gradcampp", "xgrads")
+GRADIENT_ONLY = ("grads", "gradcampp", "xgrads", "eigen")
 
 
 def compare(channels, mode, tmp_path, terminals=GRADIENT_ONLY):
@@ -288,8 +292,8 @@ def test_auto_scores_per_channel_methods_up_to_the_limit_of_forwards(tmp_path):
     assert all(row.reason is None for row in rows.values())
     assert rows["Score-CAM"].per_image["deletion"] == pytest.approx([1.0] * 4)
     assert rows["Ablation-CAM"].per_image["deletion"] == pytest.approx([0.0] * 4)
-    assert f"sycam: comparing with Score-CAM on 4 images (≈{AUTO_COMPARE_FORWARDS} model forwards" in lines[3]
-    assert len(lines) == 5  # one line per classic method
+    assert f"sycam: comparing with Score-CAM on 4 images (≈{AUTO_COMPARE_FORWARDS} model forwards" in lines[4]
+    assert len(lines) == 6  # one line per classic method
 
 
 def test_auto_leaves_out_an_expensive_per_channel_method_with_its_cost(tmp_path):

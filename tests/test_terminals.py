@@ -335,3 +335,68 @@ def test_explain_with_normalize_and_explicit_targets_matches_pytorch_grad_cam():
         theirs = torch.from_numpy(cam(input_tensor=images, targets=[ClassifierOutputTarget(3), ClassifierOutputTarget(7)]))
     ours = explain(model, images, "grads", layer="layer4.1", targets=[3, 7], normalize=(mean, std))
     torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-4)
+
+
+# ---------------------------------------------------------------- eigen vs pytorch-grad-cam's EigenCAM
+
+def layer_activations(model, layer, images):
+    """The layer's output for the images (a forward hook)."""
+    seen = []
+    handle = layer.register_forward_hook(lambda module, inputs, output: seen.append(output.detach()))
+    with torch.no_grad():
+        model(images)
+    handle.remove()
+    return seen[0]
+
+
+@pytest.mark.parametrize("make", [resnet18_64, small_vgg_32], ids=["resnet18@64", "small-vgg@32"])
+def test_eigen_projects_as_pytorch_grad_cams_eigen_cam_with_the_positive_sign(make):
+    """Σ_k eigen_k (A^k − mean A^k) is EigenCAM's projection up to the SVD's sign; the sign we choose
+    makes the projection correlate positively with Σ_k A^k."""
+    pytest.importorskip("pytorch_grad_cam")
+    from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection
+
+    model, layer, images = make()
+    acts = layer_activations(model, layer, images)
+    n = len(images)
+    data = ImageSet(images, torch.full((n,), -1), None, [str(i) for i in range(n)], [(1, 1)] * n)
+    weights = TorchBackend(Classifier(model, layer, None, "cpu", 16), data).terminal("eigen", range(n))
+    ours = torch.einsum("ik,ikhw->ihw", weights, acts - acts.mean(dim=(2, 3), keepdim=True))
+    theirs = torch.from_numpy(get_2d_projection(acts.numpy()))
+    for mine, reference, total in zip(ours, theirs, acts.sum(dim=1)):
+        sign = 1.0 if float((mine * reference).sum()) >= 0 else -1.0
+        torch.testing.assert_close(mine, sign * reference, rtol=0, atol=1e-4 * float(reference.abs().max()))
+        assert float(((mine - mine.mean()) * (total - total.mean())).sum()) > 0
+    torch.testing.assert_close(weights.norm(dim=1), torch.ones(len(images)))
+
+
+def test_eigen_sign_makes_the_projection_follow_the_activation_sum():
+    """Hand-built two-channel layers whose principal direction is known: the sign is the one whose
+    projection correlates positively with Σ_k A^k, whichever sign the SVD returns."""
+    from sycam_sygus.backends.torch_cam.terminals import eigen_terminal
+
+    ramp = torch.arange(16.0).view(1, 1, 4, 4)
+    half = torch.cat([ramp, 0.5 * ramp], dim=1)  # direction ±(2, 1), the sum grows with the ramp
+    torch.testing.assert_close(eigen_terminal(half), torch.tensor([[2.0, 1.0]]) / 5 ** 0.5)
+    torch.testing.assert_close(eigen_terminal(-half), torch.tensor([[2.0, 1.0]]) / 5 ** 0.5)  # sum falls
+    against = torch.cat([ramp, 10 - 3 * ramp], dim=1)  # direction ±(1, -3), the sum 10 - 2 ramp falls
+    torch.testing.assert_close(eigen_terminal(against), torch.tensor([[-1.0, 3.0]]) / 10 ** 0.5)
+
+
+def test_eigen_of_non_finite_activations_is_nan_not_an_svd_failure():
+    from sycam_sygus.backends.torch_cam.terminals import eigen_terminal
+
+    acts = torch.rand(2, 3, 4, 4)
+    acts[1, 0, 0, 0] = float("nan")
+    values = eigen_terminal(acts)
+    assert torch.isfinite(values[0]).all() and torch.isnan(values[1]).all()
+
+
+def test_eigen_needs_no_model_call_once_the_activations_are_known():
+    torch.manual_seed(2)
+    backend = backend_for(GapNet().eval(), "features", torch.rand(3, 3, 8, 8))
+    assert backend.terminal_cost("eigen", [0, 1, 2]) == 3  # the probe of each image
+    backend.terminal("grads", [0, 1, 2])
+    before = backend.forwards
+    assert backend.terminal_cost("eigen", [0, 1, 2]) == 0
+    assert backend.terminal("eigen", [0, 1, 2]).shape == (3, 6) and backend.forwards == before

@@ -51,13 +51,14 @@ def test_every_protocol_method_is_implemented_with_its_parameters():
 
 
 def test_open_backend_reads_the_options(folder):
-    backend = open_backend(options(folder, images=4, seed=3, target="label", **{"batch-size": 2}))
+    backend = open_backend(options(folder, images=4, seed=3, target="label", **{"batch-size": 2}),
+                           trust_code=True)
     assert backend.images() == 4
     labels = [int(name.startswith("b/")) for name in backend.data.names]
     assert backend.target_classes(range(4)) == labels
-    again = open_backend(options(folder, images=4, seed=3))
+    again = open_backend(options(folder, images=4, seed=3), trust_code=True)
     assert again.data.names == backend.data.names
-    assert open_backend(options(folder, images=4, seed=4)).data.names != backend.data.names
+    assert open_backend(options(folder, images=4, seed=4), trust_code=True).data.names != backend.data.names
     info = backend.describe()
     assert info["layer"] == "features" and info["device"] == "cpu" and info["images"] == 4
     assert backend.classifier.batch_size == 2
@@ -66,7 +67,7 @@ def test_open_backend_reads_the_options(folder):
 
 
 def test_predicted_targets_are_the_model_argmax(folder):
-    backend = open_backend(options(folder))
+    backend = open_backend(options(folder), trust_code=True)
     model = backend.classifier.model
     with torch.no_grad():
         expected = model((backend.data.pixels - 0.5) / 0.5).argmax(dim=1)
@@ -82,7 +83,7 @@ def test_predicted_targets_are_the_model_argmax(folder):
 ])
 def test_bad_options_are_clear_errors(folder, bad, message):
     with pytest.raises(SygusError, match=message):
-        open_backend(options(folder, **bad))
+        open_backend(options(folder, **bad), trust_code=True)
 
 
 def test_label_target_needs_labels(tmp_path):
@@ -90,11 +91,11 @@ def test_label_target_needs_labels(tmp_path):
     Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(tmp_path / "flat" / "x.png")
     with pytest.raises(SygusError, match="needs labelled images"):
         open_backend(Settings.resolve(flags={"model": "test_torch_backend:gap_model", "data": str(tmp_path / "flat"),
-                                             "target": "label", "cache": str(tmp_path / "c")}))
+                                             "target": "label", "cache": str(tmp_path / "c")}), trust_code=True)
 
 
 def test_constants_apply_and_class(folder):
-    backend = open_backend(options(folder))
+    backend = open_backend(options(folder), trust_code=True)
     grads = backend.terminal("grads", [0, 1, 2])
     two = backend.constant(2.0, [0, 1, 2])
     assert two.shape == (3, 6) and (two == 2).all()
@@ -105,7 +106,7 @@ def test_constants_apply_and_class(folder):
 
 
 def test_value_key_ignores_float_noise_only(folder):
-    backend = open_backend(options(folder))
+    backend = open_backend(options(folder), trust_code=True)
     w = backend.terminal("gradcampp", [0, 1, 2])
     noisy = w * (1 + 1e-9) + 1e-14
     assert backend.value_key(w) == backend.value_key(noisy)
@@ -120,7 +121,7 @@ def test_value_key_ignores_float_noise_only(folder):
 
 def test_scores_maps_and_keys(folder):
     with pytest.warns(UserWarning, match="1 image"):
-        backend = open_backend(options(folder, masks=str(folder / "masks")))
+        backend = open_backend(options(folder, masks=str(folder / "masks")), trust_code=True)
     assert backend.images() == 5 and not any(name.endswith("5.png") for name in backend.data.names)
     assert backend.describe()["has_masks"] is True
     images = list(range(5))
@@ -151,7 +152,7 @@ def test_scores_maps_and_keys(folder):
 
 
 def test_mask_metric_without_masks_is_an_error(folder):
-    backend = open_backend(options(folder))
+    backend = open_backend(options(folder), trust_code=True)
     assert backend.describe()["has_masks"] is False
     grads = backend.terminal("grads", [0])
     for ask in (backend.score, backend.map_keys):
@@ -172,7 +173,7 @@ def test_builtin_cluttered_mnist_defaults(tmp_path):
 @pytest.mark.parametrize("metric", ["deletion", "insertion", "avg_drop", "sch"])
 def test_metrics_that_read_only_s_fm_get_no_upsampled_map(folder, metric):
     with pytest.warns(UserWarning, match="1 image"):
-        backend = open_backend(options(folder, masks=str(folder / "masks")))
+        backend = open_backend(options(folder, masks=str(folder / "masks")), trust_code=True)
     images = [0, 1, 2]
     weights = [backend.terminal("grads", images), backend.terminal("act", images)]
     evaluator = backend._metrics()

@@ -7,16 +7,21 @@ the device; numpy appears only in `score`, `maps` and `pictures` (the protocol b
 """
 from __future__ import annotations
 
+import hashlib
+import time
 import warnings
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
+from scipy.stats import rankdata
 from torch import Tensor
 
+from ...core.deadline import NEVER, Deadline
 from ...core.errors import OptionError
 from ...core.logic import TERMINALS
 from ...core.settings import Settings
+from ...core.sorts import Sort
 from . import operators
 from .batch_choice import choice_key, choose_batch_size
 from .cache import (
@@ -28,12 +33,27 @@ from .cache import (
 )
 from .cam import cam_maps
 from .data import ImageSet, load_images
-from .metrics import KEYED_FROM_S_FM, SCORED_FROM_S_FM, MetricEvaluator, metric_name
-from .models import Classifier, find_layer, load_model, pick_device
+from .metrics import (
+    KEYED_FROM_S_FM,
+    SCORED_FROM_S_FM,
+    MetricEvaluator,
+    metric_name,
+    metric_tolerance,
+)
+from .models import (
+    Classifier,
+    find_layer,
+    load_model,
+    pick_device,
+    random_weights_warning,
+)
 from .terminals import (
+    ACTIVATION_TERMINALS,
+    CLASS_INDEPENDENT_TERMINALS,
     GRADIENT_TERMINALS,
     ablation_terminal,
     check_terminal,
+    eigen_terminal,
     gradient_terminal,
     probe_layer,
     score_cam_terminal,
@@ -70,6 +90,10 @@ class TorchBackend:
         self._targets: Tensor | None = None
         self._memo: dict[str, tuple[Tensor, Tensor]] = {}  # kind -> (values [N, ...], known [N])
         self._evaluator: MetricEvaluator | None = None
+        # Checked between chunks of terminal work; the CLI sets the run's deadline (and stop flag).
+        self.deadline: Deadline = NEVER
+        self._runner_up: TorchBackend | None = None
+        self._fingerprints: dict[str, str] | None = None
         if cache is not None:
             self._model_hash = model_fingerprint(classifier.model)
             self._image_hashes = image_fingerprints(images.pixels)
@@ -102,8 +126,9 @@ class TorchBackend:
     def terminal_cost(self, name: str, images: Sequence[int]) -> int:
         """About how many model forwards `terminal(name, images)` would take now (0 when cached).
 
-        A gradient terminal costs one pass per image; cic and abl K passes per image (an upper
-        bound: constant channels are free), plus the probe of images without activations.
+        A gradient terminal costs one pass per image; eigen only the probe of images without
+        activations; cic and abl K passes per image (an upper bound: constant channels are free),
+        plus that probe.
         """
         check_terminal(name)
         if name == "class":
@@ -112,18 +137,64 @@ class TorchBackend:
         if name in GRADIENT_TERMINALS or not uncached:
             return len(uncached)
         probes = self._uncached("acts", torch.tensor(uncached, device=self.device))
+        if name in ACTIVATION_TERMINALS:
+            return len(probes)
         return len(uncached) * self.channels() + len(probes)
 
-    def constant(self, value: float, images: Sequence[int]) -> Tensor:
-        """A constant broadcast to `[I, K]`."""
+    def constant(self, value: object, images: Sequence[int], sort: Sort | None = None) -> Tensor:
+        """A constant broadcast to `[I, K]` (every sort is a float tensor here: Bool true is 1.0)."""
         return torch.full((len(images), self.channels()), float(value), device=self.device)
 
     def apply(self, op: str, args: Sequence[Tensor], param: int | None = None) -> Tensor:
         """One SYCAM operator on argument values of the same images."""
         return operators.apply(op, list(args), param)
 
+    def scale_key(self, value: Tensor) -> bytes:
+        """Equal for values whose rows (images) differ by a positive factor, to about 6 digits."""
+        return self._value_parts(value, exact_scale=True)[0]
+
+    def tolerance(self, metric: str) -> float:
+        """The smallest difference of `metric` that counts (CAM-THEORY §7): see `metrics.tolerance`."""
+        return metric_tolerance(metric_name(metric, self.masks is not None))
+
+    def class_dependent(self, name: str) -> bool:
+        """Every terminal but the activations reads the target class (gradients, scores, `class`)."""
+        check_terminal(name)
+        return name not in CLASS_INDEPENDENT_TERMINALS
+
+    def runner_up(self) -> "TorchBackend":
+        """The same images and model with each image's next most likely class (after its target) as target."""
+        if self._runner_up is None:
+            everything = torch.arange(self.images(), device=self.device)
+            logits = self._per_image("logits", everything, self._compute_logits).clone()
+            logits[everything, self._all_targets()] = -torch.inf
+            self._runner_up = TorchBackend(self.classifier, self.data, targets=logits.argmax(dim=1), steps=self.steps,
+                                           cache=self.cache, description=self._description)
+        return self._runner_up
+
+    def rank_agreement(self, first: Tensor, second: Tensor, images: Sequence[int]) -> np.ndarray:
+        """Per image: Spearman's correlation of the two weights' `S_fm` (tied cells share their mean rank);
+        1 when both maps are constant, 0 when only one is."""
+        s_fm = self.saliency([first, second], images, upsample=False)[0].flatten(2).nan_to_num(0.0).cpu().numpy()
+        ranks = rankdata(s_fm.astype(np.float64), axis=-1)
+        ranks -= ranks.mean(axis=-1, keepdims=True)
+        norms = np.sqrt((ranks**2).sum(axis=-1))
+        product = (ranks[0] * ranks[1]).sum(axis=-1)
+        both_flat, one_flat = (norms == 0).all(axis=0), (norms == 0).any(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agreement = product / (norms[0] * norms[1])
+        return np.where(both_flat, 1.0, np.where(one_flat, 0.0, agreement))
+
     def value_key(self, value: Tensor) -> bytes:
         """Equal for values that agree to about 6 significant digits of each row's largest entry."""
+        relative, scale = self._value_parts(value)
+        return relative + scale
+
+    def _value_parts(self, value: Tensor, exact_scale: bool = False) -> tuple[bytes, bytes]:
+        """`value_key` in two parts: each row relative to its largest magnitude, and those magnitudes.
+
+        `exact_scale` divides by the largest magnitude itself rather than its rounded value, so
+        rows that differ by a factor give the same relative part (up to float rounding)."""
         value = value.detach().to(torch.float64)
         finite = torch.isfinite(value)
         kinds = torch.where(finite, 0, torch.where(torch.isnan(value), 1, torch.sign(value).to(torch.int64) + 3))
@@ -131,10 +202,13 @@ class TorchBackend:
         largest = value.abs().amax(dim=-1, keepdim=True) if value.dim() else value.abs()
         mantissa, exponent = torch.frexp(largest)
         scale = torch.ldexp(torch.round(mantissa * 10 ** _VALUE_DIGITS) / 10 ** _VALUE_DIGITS, exponent)
-        safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+        divisor = largest if exact_scale else scale
+        safe = torch.where(divisor > 0, divisor, torch.ones_like(divisor))
         relative = torch.round(value / safe * 10 ** _VALUE_DIGITS).to(torch.int64)
-        parts = (relative, torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64), kinds)
-        return b"|".join(p.cpu().numpy().tobytes() for p in parts) + str(tuple(value.shape)).encode()
+        shape = str(tuple(value.shape)).encode()
+        relative_part = b"|".join(p.cpu().numpy().tobytes() for p in (relative, kinds)) + shape
+        scales = (torch.round(mantissa * 10 ** _VALUE_DIGITS).to(torch.int64), exponent.to(torch.int64))
+        return relative_part, b"|" + b"|".join(p.cpu().numpy().tobytes() for p in scales)
 
     # ------------------------------------------------------------ protocol: maps and scores
 
@@ -152,6 +226,16 @@ class TorchBackend:
         for chunk in self._candidate_chunks(weights, len(index)):
             s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
             keys += self._metrics().map_keys(metric, s_fm, s, index.cpu())
+        return keys
+
+    def image_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image: equal keys guarantee equal scores for `metric` on that image."""
+        metric = metric_name(metric, self.masks is not None)
+        index = self._index(images)
+        keys: list[list[bytes]] = []
+        for chunk in self._candidate_chunks(weights, len(index)):
+            s_fm, s = self.saliency(chunk, images, upsample=metric not in KEYED_FROM_S_FM)
+            keys += self._metrics().image_keys(metric, s_fm, s, index.cpu())
         return keys
 
     def score(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> np.ndarray:
@@ -190,7 +274,16 @@ class TorchBackend:
             "tail_forwards": self.classifier.tail_forwards,
             "ablation_tail_only": self.classifier.has_tail,
             "cache": self._cache_summary(),
+            "fingerprints": self.fingerprints(),
         }
+
+    def fingerprints(self) -> dict[str, str]:
+        """Content hashes of the model (architecture, parameters, buffers) and of the images in order:
+        what a resumed run's scores depend on, whatever paths they were read from."""
+        if self._fingerprints is None:
+            images = hashlib.sha256("".join(image_fingerprints(self.data.pixels)).encode()).hexdigest()
+            self._fingerprints = {"model": model_fingerprint(self.classifier.model), "images": images}
+        return self._fingerprints
 
     # ------------------------------------------------------------ per-image quantities
 
@@ -226,7 +319,7 @@ class TorchBackend:
         if len(missing) and self.cache is not None:
             keys = [(i, self._key(kind, i)) for i in missing.tolist()]  # may compute targets (and drop the cache)
             try:
-                loaded = [(i, self.cache.load(key)) for i, key in keys] if self.cache is not None else []
+                loaded = self._load_entries(kind, keys) if self.cache is not None else []
             except OSError as error:
                 self._drop_cache(error)
                 loaded = []
@@ -235,10 +328,37 @@ class TorchBackend:
                 self._remember(kind, torch.tensor([i for i, _ in found], device=self.device),
                                torch.stack([t for _, t in found]).to(self.device), store=False)
             missing = self._missing(kind, index)
-        if len(missing):
-            for computed_kind, values in compute(missing).items():
-                self._remember(computed_kind, missing, values)
+        last = 0.0
+        for part in missing.split(self._chunk_images(kind)) if len(missing) else ():
+            # A stop loses at most the chunk running (earlier ones are cached); a chunk that would end
+            # past the deadline at the last one's pace is not started: its work could not be used.
+            self.deadline.check(last)
+            began = time.monotonic()
+            for computed_kind, values in compute(part).items():
+                self._remember(computed_kind, part, values)
+            last = time.monotonic() - began
         return self._memo[kind][0][index]
+
+    def _load_entries(self, kind: str, keys: list[tuple[int, str]]) -> list[tuple[int, Tensor | None]]:
+        """Cached values of `kind` for (image, key) pairs, each of the one shape `kind` has here
+        (that of the values in memory, a terminal's [K] once activations are, else of the first entry loaded)."""
+        shape = tuple(self._memo[kind][0].shape[1:]) if kind in self._memo else (
+            (self._memo["acts"][0].shape[1],) if kind in TERMINALS and "acts" in self._memo else None)
+        loaded = []
+        for i, key in keys:
+            if self.cache is None:
+                break
+            value = self.cache.load(key, shape)
+            shape = shape or (None if value is None else tuple(value.shape))
+            loaded.append((i, value))
+        return loaded
+
+    def _chunk_images(self, kind: str) -> int:
+        """Images per chunk of `kind`'s computation: one batch of model passes, at least one image
+        (cic and abl take K passes per image, so a chunk of them is one image when K >= batch)."""
+        if kind not in ("cic", "abl"):
+            return self.classifier.batch_size
+        return max(1, self.classifier.batch_size // self.channels())
 
     def _missing(self, kind: str, index: Tensor) -> Tensor:
         if kind not in self._memo:
@@ -263,7 +383,9 @@ class TorchBackend:
                                 torch.zeros(self.images(), dtype=torch.bool, device=self.device))
         memo, known = self._memo[kind]
         new = ~known[index]  # a probe also returns kinds already known for some images
-        memo[index] = values.to(self.device)
+        # Only new values are kept: a known one stays as first computed (and cached), since another
+        # batch gives it to float rounding only, and a resumed run, loading it, must see the same.
+        memo[index[new]] = values[new].to(self.device)
         known[index] = True
         if store and self.cache is not None:
             try:
@@ -271,7 +393,8 @@ class TorchBackend:
                     key = self._key(kind, i)
                     if self.cache is None:
                         break
-                    self.cache.store(key, value)
+                    self.cache.store(key, value, {"kind": kind, "image": self._image_hashes[i],
+                                                  "layer": self.classifier.layer_name, "model": self._model_hash})
             except OSError as error:
                 self._drop_cache(error)
 
@@ -312,10 +435,12 @@ class TorchBackend:
 
         def compute(index: Tensor) -> dict[str, Tensor]:
             pixels, targets, acts = self.pixels[index], self._all_targets()[index], self.activations(index.tolist())
+            if name == "eigen":
+                return {name: eigen_terminal(acts)}
             if name == "cic":
-                return {name: score_cam_terminal(self.classifier, pixels, targets, acts)}
+                return {name: score_cam_terminal(self.classifier, pixels, targets, acts, self.deadline.check)}
             logits = self._per_image("logits", index, self._compute_logits)
-            return {name: ablation_terminal(self.classifier, pixels, targets, acts, logits)}
+            return {name: ablation_terminal(self.classifier, pixels, targets, acts, logits, self.deadline.check)}
         return compute
 
     # ------------------------------------------------------------ helpers
@@ -339,10 +464,16 @@ class TorchBackend:
         return [weights[i:i + size] for i in range(0, len(weights), size)]
 
 
-def open_backend(settings: Settings) -> TorchBackend:
-    """Build the torch backend from a run's settings (in this process: `distributed.open_distributed`
-    shards the images over Ray actors)."""
-    backend = build_backend(settings)
+def _model_warnings(settings: Settings) -> list[str]:
+    """What a report must say about the model: a torchvision architecture without weights is random."""
+    random = not settings.weights and not settings.model.startswith("builtin:") and ":" not in settings.model
+    return [random_weights_warning(settings.model)] if random else []
+
+
+def open_backend(settings: Settings, trust_code: bool = False) -> TorchBackend:
+    """Build the torch backend from a run's settings, in this process (`trust_code`: an entry-point
+    model may be run; `distributed.open_distributed` shards the images over Ray actors)."""
+    backend = build_backend(settings, trust_code)
     backend.channels()  # fails early (and clearly) on a layer whose output is not 4-D
     pick_batch_size(backend, settings)
     return backend
@@ -356,17 +487,17 @@ def pick_batch_size(backend: TorchBackend, settings: Settings) -> None:
         backend.classifier.batch_size = choose_batch_size(backend.classifier, backend.pixels[:8], key, folder)
 
 
-def build_backend(settings: Settings) -> TorchBackend:
+def build_backend(settings: Settings, trust_code: bool = False) -> TorchBackend:
     """The torch backend of a run's settings, before any model call."""
     device = pick_device(settings.device)  # first: a device this machine lacks fails before any loading
-    model, default_layer, normalize, size = load_model(settings.model, settings.weights)
+    model, default_layer, normalize, size = load_model(settings.model, settings.weights, trust_code)
     layer, layer_name = find_layer(model, settings.layer or default_layer)
-    images = load_images(settings.data, settings.masks, size, settings.images, settings.seed)
+    images = load_images(settings.data, settings.masks, size, settings.images, settings.seed, settings.resize)
     classifier = Classifier(model, layer, normalize, device, settings.batch_size or 1)
     backend = TorchBackend(
         classifier, images, target=settings.target, steps=settings.steps,
         cache=TensorCache(cache_folder(settings.cache)),
         description={"model": settings.model, "weights": settings.weights or None, "data": settings.data,
-                     "masks": settings.masks or None},
+                     "masks": settings.masks or None, "warnings": _model_warnings(settings)},
     )
     return backend

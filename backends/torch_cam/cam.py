@@ -65,17 +65,23 @@ def cam_maps(weights: Tensor, acts: Tensor, size: tuple[int, int],
             f"cam_maps: weights [C, I, K] = {list(weights.shape)} do not match activations "
             f"[I, K, h, w] = {list(acts.shape)} (hint: same images in the same order, one weight per channel)"
         )
-    weights = weights.to(acts.dtype)
+    dtype = acts.dtype
+    # Float64 sums, rounded once to the activations' type: a candidate's map then does not depend
+    # on how many candidates share the call, and weights that differ by a positive factor (2·w,
+    # w + w) give the same normalised map bit for bit (CAM-THEORY §7).
+    weights = weights.to(torch.float64)
     finite_weights = torch.isfinite(weights).all(dim=-1)
     clean = torch.where(finite_weights[..., None], weights, torch.zeros_like(weights))
-    s_fm = torch.relu(torch.einsum("cik,ikhw->cihw", clean, acts))
+    wide = torch.relu(torch.einsum("cik,ikhw->cihw", clean, acts.to(torch.float64)))
+    s_fm = wide.to(dtype)  # a sum beyond the type's range becomes inf here, and is flagged below
     valid = finite_weights & torch.isfinite(s_fm).flatten(2).all(dim=-1)
     flag = ~valid[..., None, None]
     flagged_s_fm = s_fm if valid.all() else s_fm.masked_fill(flag, float("nan"))
     if not upsample:
         return flagged_s_fm, None
     height, width = acts.shape[-2:]
-    rows = linear_upsampling_matrix(height, size[0], acts.dtype, str(acts.device))
-    cols = linear_upsampling_matrix(width, size[1], acts.dtype, str(acts.device))
-    s = normalize_maps(rows @ s_fm @ cols.T)
+    rows = linear_upsampling_matrix(height, size[0], torch.float64, str(acts.device))
+    cols = linear_upsampling_matrix(width, size[1], torch.float64, str(acts.device))
+    # normalised in float64 before rounding, so a positive factor of S_fm leaves no trace in S
+    s = normalize_maps(rows @ normalize_maps(wide) @ cols.T).to(dtype)
     return flagged_s_fm, (s if valid.all() else s.masked_fill(flag, float("nan")))

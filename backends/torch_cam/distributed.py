@@ -34,9 +34,9 @@ _RETRIES = 3  # replacements of one shard's actor for one call before the run gi
 class ShardWorker:
     """One Ray actor: a TorchBackend that is asked only about the images of its shard."""
 
-    def __init__(self, settings: Settings, shard: list[int], threads: int):
+    def __init__(self, settings: Settings, shard: list[int], threads: int, trust_code: bool = False):
         torch.set_num_threads(threads)
-        self.backend = build_backend(settings.replace(workers=1))
+        self.backend = build_backend(settings.replace(workers=1), trust_code)
         self.settings = settings
         self.shard = shard
 
@@ -64,7 +64,7 @@ class ShardWorker:
 class RayBackend:
     """The engine's port over Ray actors that each hold one shard of the images."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, trust_code: bool = False):
         import ray
 
         self.ray = ray
@@ -72,8 +72,8 @@ class RayBackend:
         gpus = 1 if pick_device(settings.device).type == "cuda" else 0
         # each actor sees only its own GPU (Ray sets CUDA_VISIBLE_DEVICES): "cuda" is that one
         settings = settings.replace(device="cuda" if gpus else "cpu")
-        self.settings = settings
-        probe = build_backend(settings.replace(workers=1, device="cpu"))  # images and description: no model call
+        self.settings, self.trust_code = settings, trust_code
+        probe = build_backend(settings.replace(workers=1, device="cpu"), trust_code)  # images and description: no model call
         self._images = probe.images()
         self._description = {**probe.describe(), "device": settings.device}
         self.shards = [list(range(j, self._images, self.count)) for j in range(self.count)]
@@ -82,7 +82,7 @@ class RayBackend:
                               hint="use at most as many workers as images")
         self._remote = ray.remote(num_cpus=0 if gpus else 1, num_gpus=gpus)(ShardWorker)
         self._forwards = [0] * self.count
-        self.actors = [self._remote.remote(settings, shard, 1) for shard in self.shards]
+        self.actors = [self._remote.remote(settings, shard, 1, trust_code) for shard in self.shards]
         per_shard = self._gather([(j, "shard_targets", ()) for j in range(self.count)], raw=True)
         self.targets = [0] * self._images
         for shard, targets in zip(self.shards, per_shard):
@@ -98,7 +98,7 @@ class RayBackend:
 
     def _new_actor(self, shard: int) -> Any:
         """A fresh actor for `shard`, started with the known targets."""
-        actor = self._remote.remote(self.settings, self.shards[shard], 1)
+        actor = self._remote.remote(self.settings, self.shards[shard], 1, self.trust_code)
         self.ray.get(actor.start.remote(self.targets))
         return actor
 
@@ -222,7 +222,7 @@ class RayBackend:
                 "tail_forwards": None, "cache": None}
 
 
-def open_distributed(settings: Settings) -> RayBackend:
+def open_distributed(settings: Settings, trust_code: bool = False) -> RayBackend:
     """Join (or start) Ray and open one actor per shard; without Ray, an error naming the extra."""
     try:
         import ray
@@ -232,4 +232,4 @@ def open_distributed(settings: Settings) -> RayBackend:
     if not ray.is_initialized():
         ray.init(address=settings.ray_address or None, include_dashboard=False, log_to_driver=False,
                  configure_logging=False)
-    return RayBackend(settings)
+    return RayBackend(settings, trust_code)

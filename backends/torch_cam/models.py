@@ -1,7 +1,9 @@
 """Models: loading by name, target layers, and the `Classifier` every model call goes through.
 
 A model comes from `builtin:*` (torch_cam.builtin), a torchvision classification architecture
-name, or a `package.module:factory` entry point. The `Classifier` owns the device, the input
+name, or a `package.module:factory` entry point. An entry point runs code, so it is loaded only
+when the caller says it trusts it (`--trust-code` with `--model`, or the Python API): a problem
+file is data and never makes sycam import a module. The `Classifier` owns the device, the input
 normalisation, batching, the forward counters and every hook (always removed on exit).
 """
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import difflib
 import importlib
 import re
+import time
 import warnings
 from typing import Callable, Iterator, Sequence
 
@@ -17,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from ...core.errors import OptionError, did_you_mean
+from ...core.files import regular_file
 
 Normalize = tuple[Sequence[float], Sequence[float]]
 IMAGENET_NORMALIZE: Normalize = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
@@ -26,6 +30,9 @@ _PATH_STEP = re.compile(r"(\w+)|\[(-?\d+)\]|\.")
 # counted as forwards): an image's output then does not depend on the call it rides in, which
 # keeps scores bit-identical however calls are grouped (batch size, candidate batches, shards).
 MIN_CALL = 4
+_ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+# A state dict of the architectures sycam knows is at most a few hundred MB (vgg19: 548 MB).
+MAX_WEIGHTS_BYTES = 4 << 30
 
 
 def _flatten(x: Tensor) -> Tensor:
@@ -40,19 +47,42 @@ def _global_pool(x: Tensor) -> Tensor:
     return nn.functional.adaptive_avg_pool2d(x, 1)
 
 
-def load_model(name: str, weights: str = "") -> tuple[nn.Module, str, Normalize | None, tuple[int, int]]:
-    """(model, default layer path, normalisation, input size) for a model name (CAM-THEORY §5)."""
+def load_model(name: str, weights: str = "", trust_code: bool = False
+               ) -> tuple[nn.Module, str, Normalize | None, tuple[int, int]]:
+    """(model, default layer path, normalisation, input size) for a model name (CAM-THEORY §5).
+
+    A `package.module:factory` name is imported and called only with `trust_code`.
+    """
     if name.startswith("builtin:"):
         from . import builtin
 
+        builtin_name("model", name)
         model, layer, normalize, size = builtin.load_model(name)
     elif ":" in name:
-        model, layer, normalize, size = _load_entry_point(name)
+        model, layer, normalize, size = _load_entry_point(name, trust_code)
     else:
         model, layer, normalize, size = _load_torchvision(name)
     if weights:
         _load_weights(model, weights)
+    elif not name.startswith("builtin:") and ":" not in name:
+        warnings.warn(random_weights_warning(name), stacklevel=2)
     return model.float().eval(), layer, normalize, size
+
+
+def builtin_name(option: str, name: str) -> str:
+    """`name` when it is a known `builtin:*`, else an OptionError for `option` with a did-you-mean."""
+    from .builtin import KNOWN_BUILTINS
+
+    if name not in KNOWN_BUILTINS:
+        raise OptionError(option, f"unknown built-in '{name[:80]}'",
+                          hint=did_you_mean(name, KNOWN_BUILTINS) or "known: " + ", ".join(KNOWN_BUILTINS))
+    return name
+
+
+def random_weights_warning(name: str) -> str:
+    """The warning for a torchvision architecture run without :sycam.weights (it has no trained weights)."""
+    return (f"model '{name}' runs on RANDOM weights (no :sycam.weights given): its maps and scores say nothing "
+            "about a trained model; pass --weights FILE with a state dict")
 
 
 def _load_torchvision(name: str) -> tuple[nn.Module, str, Normalize, tuple[int, int]]:
@@ -71,7 +101,15 @@ def _load_torchvision(name: str) -> tuple[nn.Module, str, Normalize, tuple[int, 
     return model, default_layer(model), IMAGENET_NORMALIZE, (224, 224)
 
 
-def _load_entry_point(spec: str) -> tuple[nn.Module, str, Normalize | None, tuple[int, int]]:
+def _load_entry_point(spec: str, trust_code: bool) -> tuple[nn.Module, str, Normalize | None, tuple[int, int]]:
+    if not _ENTRY_POINT.fullmatch(spec):
+        raise OptionError("model", f"'{spec[:80]}' is not a model name or an entry point",
+                         hint="an entry point is 'package.module:factory' (absolute dotted names); "
+                              "built-ins are 'builtin:cluttered-mnist' and 'builtin:imagenet-photos'")
+    if not trust_code:
+        raise OptionError("model", f"the model '{spec}' is code (an entry point), and a problem file may not "
+                                   "make sycam import or run code",
+                          hint=f"if you trust that code, give it on the command line: --model {spec} --trust-code")
     module_name, _, factory_name = spec.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), factory_name)
@@ -83,19 +121,42 @@ def _load_entry_point(spec: str) -> tuple[nn.Module, str, Normalize | None, tupl
     made = factory()
     if isinstance(made, nn.Module):
         return made, default_layer(made), None, (224, 224)
-    model, layer, normalize, size = made
-    return model, layer or default_layer(model), normalize, tuple(size)
+    try:
+        model, layer, normalize, size = made
+        if not isinstance(model, nn.Module):
+            raise TypeError(type(model).__name__)
+        return model, layer or default_layer(model), normalize, (int(size[0]), int(size[1]))
+    except (TypeError, ValueError, IndexError):
+        raise OptionError("model", f"entry point '{spec}' returned {type(made).__name__}, not a model",
+                         hint="factory() returns an nn.Module, or (module, layer path, normalisation, (H, W))") from None
 
 
 def _load_weights(model: nn.Module, path: str) -> None:
+    import pickle
+    import zipfile
+
+    hint = "a state-dict file saved with torch.save(model.state_dict(), path) for this architecture"
     try:
+        size = regular_file(path, "the weights").st_size  # a FIFO is refused before it is opened
+        if size == 0:
+            raise ValueError("the file is empty")
+        if size > MAX_WEIGHTS_BYTES:
+            raise ValueError(f"{size:,} bytes is more than any model's state dict ({MAX_WEIGHTS_BYTES:,})")
+        if not zipfile.is_zipfile(path):  # torch.save's format; a bare pickle is never unpickled
+            raise ValueError("not a torch.save file (a zip archive holding the state dict)")
+        # weights_only: torch's restricted unpickler, which builds tensors and containers but calls no code.
         state = torch.load(path, map_location="cpu", weights_only=True)
-        model.load_state_dict(state.get("state_dict", state) if isinstance(state, dict) else state)
-    except (OSError, RuntimeError, KeyError, TypeError, ValueError) as error:
-        raise OptionError(
-            "weights", f"cannot load weights '{path}': {str(error).splitlines()[0]}",
-            hint="a state-dict file saved with torch.save(model.state_dict(), path) for this architecture",
-        ) from None
+        state = state.get("state_dict", state) if isinstance(state, dict) else state
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise ValueError("the file holds no state dict (a mapping from names to tensors)")
+        model.load_state_dict(state)
+    except pickle.UnpicklingError:
+        raise OptionError("weights", f"cannot load weights '{path}': it holds objects other than tensors, "
+                                     "which sycam never unpickles", hint=hint) from None
+    except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError,
+            zipfile.BadZipFile, AttributeError, IndexError) as error:
+        text = (getattr(error, "strerror", None) or str(error) or type(error).__name__).splitlines()[0]
+        raise OptionError("weights", f"cannot load weights '{path}': {text[:200]}", hint=hint) from None
 
 
 def default_layer(model: nn.Module) -> str:
@@ -113,6 +174,10 @@ def default_layer(model: nn.Module) -> str:
         return "features[-1]"
     if hasattr(model, "_conv_head"):  # EfficientNet-Lite (efficientnet_lite_pytorch)
         return "_conv_head"
+    from .cluttered_mnist import DEFAULT_LAYER, ClutteredMnistNet
+
+    if isinstance(model, ClutteredMnistNet):  # the built-in model
+        return DEFAULT_LAYER
     return ""
 
 
@@ -295,14 +360,18 @@ class Classifier:
         self.forwards += pixels.shape[0]
         return padded_call(self.model, self.model_input(pixels))
 
-    def batched(self, count: int, run: Callable[[slice], Tensor]) -> list[Tensor]:
+    def batched(self, count: int, run: Callable[[slice], Tensor],
+                check: Callable[[float], None] = lambda upcoming: None) -> list[Tensor]:
         """`run` over consecutive slices of at most `batch_size` of `count` rows. On CUDA out of
-        memory the batch size halves (for the rest of the run) and the slice is retried."""
+        memory the batch size halves (for the rest of the run) and the slice is retried.
+        `check(seconds)` runs before each slice with the last slice's duration (it raises to stop)."""
         if count == 0:
             return [run(slice(0, 0))]  # an empty result of the right shape
         out: list[Tensor] = []
-        start = 0
+        start, last = 0, 0.0
         while start < count:
+            check(last)
+            began = time.monotonic()
             stop = min(count, start + self.batch_size)
             forwards, tail_forwards = self.forwards, self.tail_forwards
             try:
@@ -315,7 +384,7 @@ class Classifier:
                 torch.cuda.empty_cache()
                 warnings.warn(f"out of device memory: batch size lowered to {self.batch_size}", stacklevel=3)
                 continue
-            start = stop
+            start, last = stop, time.monotonic() - began
         return out
 
     @torch.no_grad()
@@ -407,11 +476,13 @@ class Classifier:
         return tuple(torch.cat([part[i] for part in parts]) for i in range(3))
 
     @torch.no_grad()
-    def ablated_logits(self, pixels: Tensor, acts: Tensor, targets: Tensor, clean_logits: Tensor) -> Tensor:
+    def ablated_logits(self, pixels: Tensor, acts: Tensor, targets: Tensor, clean_logits: Tensor,
+                       check: Callable[[float], None] = lambda upcoming: None) -> Tensor:
         """`y_c^(k)` `[N, K]`: the target logit with channel k of the layer output set to 0.
 
         Runs only the network's tail when it was derived and reproduces `clean_logits`;
         otherwise re-runs the whole model with the ablated activations substituted by a hook.
+        `check(seconds)` runs before each batch with the last batch's duration (it raises to stop).
         """
         targets = targets.to(self.device)
         pixels = pixels.to(self.device)
@@ -433,7 +504,7 @@ class Classifier:
                     logits = self._run(pixels[image])
             return logits.gather(1, targets[image].view(-1, 1)).squeeze(1)
 
-        return torch.cat(self.batched(len(pairs), run)).view(count, channels)
+        return torch.cat(self.batched(len(pairs), run, check)).view(count, channels)
 
     def _tail_matches(self, acts: Tensor, clean_logits: Tensor) -> bool:
         """Check once that the derived tail reproduces the model's logits; drop it if not."""

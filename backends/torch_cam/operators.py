@@ -1,6 +1,6 @@
 """The SYCAM operators (CAM-THEORY §2) on per-channel weight tensors `[I, K]`.
 
-One table maps each operator name of `sycam_sygus.logic` to the function computing it, so adding
+One table maps each operator name of `sycam_sygus.core.logic` to the function computing it, so adding
 an operator is adding a row. Element-wise operators broadcast (a constant may be a 0-d tensor or
 `[I, 1]`); channel-wide operators (`softmax`, `normalize`, `topk`) work over the last dimension
 and need the full `[..., K]` tensor.
@@ -67,6 +67,12 @@ def _pow(x: Tensor, n: int) -> Tensor:
     return torch.pow(x, n)
 
 
+def _ite(condition: Tensor, then: Tensor, otherwise: Tensor) -> Tensor:
+    """Element-wise selection; a Bool constant arrives as a float tensor (`Backend.constant`), so a
+    non-boolean condition means "non-zero"."""
+    return torch.where(condition if condition.dtype == torch.bool else condition != 0, then, otherwise)
+
+
 # name -> (function of the argument tensors, min arity, max arity or None for n-ary)
 _NARY: dict[str, tuple[Callable[..., Tensor], int, int | None]] = {
     "+": (lambda *a: reduce(torch.add, a), 2, None),
@@ -77,7 +83,7 @@ _NARY: dict[str, tuple[Callable[..., Tensor], int, int | None]] = {
     "relu": (torch.relu, 1, 1),
     "softmax": (_softmax, 1, 1),
     "normalize": (_normalize, 1, 1),
-    "ite": (torch.where, 3, 3),
+    "ite": (_ite, 3, 3),
     ">=": (torch.ge, 2, 2),
     "<=": (torch.le, 2, 2),
     ">": (torch.gt, 2, 2),

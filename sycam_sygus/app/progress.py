@@ -1,4 +1,6 @@
-"""Search progress on stderr: a live rich panel on a terminal, two plain lines otherwise.
+"""Search progress on stderr: a live rich panel on a terminal; otherwise plain lines, one at the
+start, one every `plain_every` seconds (candidates, best so far, forwards, time left) and one at
+the end.
 
 stdout is reserved for the answer, so everything here writes to the stream it is given
 (stderr in the CLI). `--quiet` silences it entirely.
@@ -17,15 +19,19 @@ from rich.table import Table
 from ..engine.observer import Observer, TierRef
 from ..engine.search import SolveResult
 from ..ir import Term, to_sygus
+from .counters import in_words, stop_in_words
 
-PRUNING_STAGES = ("pruned-syntax", "pruned-value", "shared-map", "pruned-metric")
+PRUNING_STAGES = ("pruned-syntax", "pruned-value", "shared-scale", "pruned-metric")
+PLAIN_EVERY = 10.0  # seconds between plain progress lines when stderr is not a terminal
 
 
 class Progress(Observer):
     """Counts what the solver reports and shows it; use as a context manager around `solve`."""
 
-    def __init__(self, stream: TextIO, *, quiet: bool = False, backend: object = None, time_limit: float | None = None):
+    def __init__(self, stream: TextIO, *, quiet: bool = False, backend: object = None, time_limit: float | None = None,
+                 plain_every: float = PLAIN_EVERY):
         self.stream = stream
+        self.plain_every = plain_every
         self.quiet = quiet
         self.backend = backend
         self.time_limit = time_limit
@@ -40,6 +46,8 @@ class Progress(Observer):
         self._finished: float | None = None  # the last panel shows the run as it ended
         self._lock = threading.Lock()
         self._live: Live | None = None
+        self._ticker: threading.Thread | None = None
+        self._done = threading.Event()
 
     def __enter__(self) -> "Progress":
         self._started = time.monotonic()
@@ -50,12 +58,39 @@ class Progress(Observer):
                 redirect_stdout=False, redirect_stderr=False, get_renderable=self.render,
             )
             self._live.start()
+        elif not self.quiet:
+            self._done.clear()
+            self._ticker = threading.Thread(target=self._tick, name="sycam-progress", daemon=True)
+            self._ticker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
             self._live.stop()
             self._live = None
+        if self._ticker is not None:
+            self._done.set()
+            self._ticker.join()
+            self._ticker = None
+
+    def _tick(self) -> None:
+        """Off a terminal: a plain line every `plain_every` seconds until the search ends."""
+        while not self._done.wait(self.plain_every):
+            self.note(f"sycam: {self.plain_line()}")
+
+    def plain_line(self) -> str:
+        """Where the search stands, in one line."""
+        with self._lock:
+            stages = Counter(self.stages)
+            scored = sum(self.scored_per_tier.values())
+            best = self.best
+        elapsed = time.monotonic() - self._started
+        parts = [f"{elapsed:.0f}s", f"{stages['enumerated']} enumerated", f"{scored} tier evaluations",
+                 f"best {best[1]:.4f} {best[0]}" if best else "no candidate passed yet",
+                 f"{getattr(self.backend, 'forwards', 0)} forwards"]
+        if self.time_limit is not None:
+            parts.append(f"{max(self.time_limit - elapsed, 0):.0f}s left")
+        return ", ".join(parts)
 
     def note(self, message: str) -> None:
         """A one-off message (warnings, interruption) that does not tear the live panel."""
@@ -102,21 +137,18 @@ class Progress(Observer):
     def on_finish(self, result: SolveResult) -> None:
         """One plain summary line (the live panel already shows the final state)."""
         self._finished = time.monotonic()
-        if not self.live_mode and not self.quiet:
+        if not self.quiet:
             self.note(f"sycam: {self.summary(result)}")
+            for words, count in in_words(result.counts).items():
+                self.note(f"sycam:   {words}: {count}")
 
     # ---------------------------------------------------------------- text
 
     def summary(self, result: SolveResult) -> str:
-        """The run in one line: status, counts, cost, time."""
+        """The run in one line: status, why it stopped, cost, time (the counters follow, in words)."""
         objective = f" (mean {result.objective:.4g})" if result.objective is not None else ""
-        stopped = ", interrupted" if result.interrupted else ""
-        return (
-            f"{result.status}{objective}{stopped}; {self.stages['enumerated']} enumerated, "
-            f"{sum(self.stages[s] for s in PRUNING_STAGES)} pruned, "
-            f"{sum(self.scored_per_tier.values())} tier evaluations, "
-            f"{result.forwards} forwards in {result.seconds:.1f}s"
-        )
+        return (f"{result.status}{objective}; stopped: {stop_in_words(result.stop_reason)}; "
+                f"{result.forwards} forwards in {result.seconds:.1f}s")
 
     def render(self) -> Table:
         """The live panel: candidates, pruning, tiers, best vs baselines, speed, time left."""

@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..core.atomic import write_atomically
-from ..engine.correctness import Threshold, beats, mean_better, passes_tier
+from ..engine.correctness import Threshold, beats, equivalent, mean_better, passes_tier
 from ..engine.decompose import has_class_param
 from ..engine.enumerate import TermValues
 from ..engine.observer import Observer, TierRef
@@ -29,8 +29,12 @@ from ..engine.port import ReportBackend
 from ..engine.search import SolveResult
 from ..ir import Term, to_sygus
 from ..ir.problem import Problem
+from .acceptance_text import acceptance_lines, verdict_word
 from .baselines import ClassicMethod, classic_methods
+from .counters import in_words, stop_in_words
+from .heldout import markdown_lines
 from .runlog import ScoredCandidate, tier_code, tier_ref
+from .sanity import markdown_lines as sanity_lines
 
 ANSWER_ROW = "sycam answer"
 COMPARE_MODES = ("auto", "all", "none")  # `--compare`: which classic methods the report scores
@@ -114,9 +118,11 @@ def why_not_compared(method: ClassicMethod, cost: int, images: Sequence[int], co
 
 
 def compare_methods(problem: Problem, backend: ReportBackend, answer: Term | None, images: Sequence[int],
-                    compare: str = "auto", note: Callable[[str], None] = lambda line: None) -> list[MethodRow]:
+                    compare: str = "auto", note: Callable[[str], None] = lambda line: None,
+                    deadline: float | None = None) -> list[MethodRow]:
     """Score the classic methods the `compare` mode allows and the answer on `images` for every
-    goal metric; `note` receives one progress line per method with its cost."""
+    goal metric; `note` receives one progress line per method with its cost. A method not begun
+    by `deadline` (time.monotonic) is "not computed (time)"; the answer is always scored."""
     if compare not in COMPARE_MODES:
         raise ValueError(f"compare mode {compare!r}: expected one of {COMPARE_MODES}")
     metrics = goal_metrics(problem)
@@ -126,6 +132,8 @@ def compare_methods(problem: Problem, backend: ReportBackend, answer: Term | Non
         row = MethodRow(method.display_name, to_sygus(method.expression))
         cost = method_cost(method, backend, images) if compare != "none" else 0
         row.reason = why_not_compared(method, cost, images, compare)
+        if row.reason is None and deadline is not None and time.monotonic() >= deadline:
+            row.reason = "not computed (time; pass --compare all)"
         if row.reason is None:
             note(f"sycam: comparing with {method.display_name} on {len(images)} images "
                  + (f"(≈{cost} model forwards for its terminals)" if cost else "(terminals cached)"))
@@ -155,23 +163,40 @@ def goal_metrics(problem: Problem) -> list[str]:
     return list(dict.fromkeys(goal.metric for goal in problem.goals))
 
 
-def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool, strict: bool = False) -> dict:
+def acceptance(candidate: Sequence[float], baseline: Sequence[float], maximise: bool, strict: bool = False,
+               tolerance: float = 0.0) -> dict:
     """How the candidate fares against a baseline under CAM-THEORY §6's rule (correctness.py).
 
     `accepted` is the engine's own verdict (mean strictly better; per image strictly better too
     when the goal is `strict`, written `>`/`<`); `at_least_as_good` allows ties on images and on
-    the mean, which is how a candidate equal to the baseline compares.
+    the mean, which is how a candidate equal to the baseline compares. Both allow the metric's
+    `tolerance`; `equivalent` says the scores equal the baseline's within it on every image.
     """
     scores, reference = np.asarray(candidate, dtype=float), np.asarray(baseline, dtype=float)
-    wins = int(np.count_nonzero(beats(scores, reference, maximise, strict=False)))
-    tie_ok = mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise, strict=False)
+    wins = int(np.count_nonzero(beats(scores, reference, maximise, strict=False, tolerance=tolerance)))
+    tie_ok = mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise, strict=False, tolerance=tolerance)
+    accepted = passes_tier(scores, Threshold(per_tier=[reference], strict=strict, tolerance=tolerance), 0, maximise)
     return {
+        "equivalent": equivalent(scores, reference, tolerance),
         "images": len(scores),
         "images_at_least_as_good": wins,
         "mean_at_least_as_good": tie_ok,
         "at_least_as_good": bool(2 * wins >= len(scores) and tie_ok),
-        "accepted": passes_tier(scores, Threshold(per_tier=[reference], strict=strict), 0, maximise),
+        "accepted": accepted,
+        "verdict": verdict_text(scores, reference, maximise, strict, accepted, tolerance),
     }
+
+
+def verdict_text(scores: np.ndarray, reference: np.ndarray, maximise: bool, strict: bool, accepted: bool,
+                 tolerance: float = 0.0) -> str:
+    """The acceptance rule's verdict with its numbers: `passes on 28/60 images (needs 30) and mean
+    0.4531 > 0.4476` (or `does not pass: ...`)."""
+    wins = int(np.count_nonzero(beats(scores, reference, maximise, strict, tolerance)))
+    mean, other = float(np.mean(scores)), float(np.mean(reference))
+    better = mean_better(mean, other, maximise, strict=True, tolerance=tolerance)
+    sign = (">" if maximise else "<") if better else ("≤" if maximise else "≥")
+    text = f"on {wins}/{len(scores)} images (needs {math.ceil(len(scores) / 2)}) and mean {mean:.4f} {sign} {other:.4f}"
+    return f"passes {text}" if accepted else f"does not pass: {text}"
 
 
 def build_report(
@@ -184,6 +209,8 @@ def build_report(
     settings: dict,
     comparison_forwards: int,
     comparison_seconds: float,
+    holdout: dict | None = None,
+    sanity: dict | None = None,
 ) -> dict:
     """Everything about the run as one JSON-ready dict."""
     answer_row = next((r for r in rows if r.method == ANSWER_ROW), None)
@@ -192,12 +219,13 @@ def build_report(
         for goal in problem.goals:
             verdicts[goal.metric] = {
                 row.method: acceptance(answer_row.per_image[goal.metric], row.per_image[goal.metric], goal.maximise,
-                                       goal.strict)
+                                       goal.strict, backend.tolerance(goal.metric))
                 for row in rows if row is not answer_row and row.reason is None
             }
     return _json_safe({
         "problem": os.path.abspath(problem.path),
         "status": result.status,
+        "stop_reason": result.stop_reason,
         "answer": to_sygus(result.answer) if result.answer is not None else None,
         "raw_answer": to_sygus(result.raw_answer) if result.raw_answer is not None else None,
         "objective": result.objective,
@@ -206,7 +234,11 @@ def build_report(
         "goals": [asdict(goal) for goal in problem.goals],
         "backend": backend.describe(),
         "baselines": result.baselines,
+        "acceptance": {**result.acceptance, "reason": result.reason},
+        "holdout": holdout,
+        "sanity": sanity,
         "comparison": {
+            "in_sample": True,  # the last tier: the images that selected the answer
             "images": list(images),
             "rows": [asdict(row) for row in rows],
             "acceptance_of_answer": verdicts,
@@ -214,10 +246,11 @@ def build_report(
         "comparison_forwards": comparison_forwards,
         "timings": {"search_seconds": result.seconds, "comparison_seconds": comparison_seconds},
         "counts": result.counts,
+        "counts_in_words": in_words(result.counts),
         "candidate_evaluations": recorder.candidate_evaluations(),
         "forwards": result.forwards,
         "seconds": result.seconds,
-        "warnings": list(problem.warnings) + list(result.warnings),
+        "warnings": list(backend.describe().get("warnings", [])) + list(problem.warnings) + list(result.warnings),
         "best_history": recorder.best_history,
         "searches": recorder.searches,
         "candidates": [asdict(r) for r in recorder.scored],
@@ -234,11 +267,15 @@ def markdown(report: dict, figure: str | None = None) -> str:
         f"# sycam report: `{Path(report['problem']).name}`",
         "",
         f"- status: **{report['status']}**" + (" (interrupted; best so far)" if report["interrupted"] else ""),
+        f"- stopped: {stop_in_words(report['stop_reason'])}",
         f"- answer: `{report['answer']}`" if report["answer"] else "- answer: none",
         "- goals: " + "; ".join(f"{g['metric']} ({g['mode']}, {'max' if g['maximise'] else 'min'})" for g in report["goals"]),
         f"- backend: {_describe(report['backend'])}",
+        *[f"- **warning**: {w}" for w in report["backend"].get("warnings", [])],
         "",
-        f"## Comparison on {len(report['comparison']['images'])} images (the last tier)",
+        *_holdout_section(report),
+        f"## In-sample comparison on {len(report['comparison']['images'])} images (the last tier: the images "
+        "that selected the answer, so the answer's lead here holds by construction)",
         "",
         "| method | expression | " + " | ".join(f"{c} {arrows.get(c.split(' ')[0], '')}".strip() for c in columns) + " |",
         "|---|---|" + "---:|" * len(columns),
@@ -255,22 +292,21 @@ def markdown(report: dict, figure: str | None = None) -> str:
         lines.append("")
     for metric, verdicts in verdicts_by_metric.items():
         for method, v in verdicts.items():
-            lines.append(
-                f"- {metric}: answer vs {method}: at least as good on {v['images_at_least_as_good']}/{v['images']} "
-                f"images, mean {'at least as good' if v['mean_at_least_as_good'] else 'worse'}; "
-                f"acceptance rule (mean strictly better): {'passes' if v['accepted'] else 'does not pass'}"
-            )
+            word = verdict_word(v, method)
+            text = v["verdict"] if word in ("passes", "does not pass") else word
+            lines.append(f"- {metric}: answer vs {method}: acceptance rule {text}")
+    lines += acceptance_lines(report)
     lines += [
         "",
         f"Scoring the classic methods for this table (and the figure) cost {report['comparison_forwards']} extra "
         f"image forwards and {report['timings']['comparison_seconds']:.1f}s.",
         "",
+        *(sanity_lines(report["sanity"]) if report.get("sanity") is not None else []),
         "## Search",
         "",
         "| | |",
         "|---|---|",
-        *[f"| {k} | {v} |" for k, v in report["counts"].items()],
-        f"| candidates scored (tier evaluations) | {report['candidate_evaluations']} |",
+        *[f"| {k} | {v} |" for k, v in report["counts_in_words"].items()],
         f"| model forwards | {report['forwards']} |",
         f"| seconds | {_number(report['seconds'])} |",
     ]
@@ -282,6 +318,15 @@ def markdown(report: dict, figure: str | None = None) -> str:
     if figure:
         lines += ["", "## Heatmaps", "", f"![heatmaps]({figure})"]
     return "\n".join(lines) + "\n"
+
+
+def _holdout_section(report: dict) -> list[str]:
+    """The held-out table (first: the numbers that are not in-sample), or why there is none."""
+    block = report.get("holdout")
+    if not block or not block.get("images"):
+        return ["## Held-out evaluation", "", "No images were held out (`:sycam.holdout 0`): only the in-sample "
+                "comparison below exists.", ""]
+    return [*markdown_lines(block, ANSWER_ROW, _number), ""]
 
 
 def write_report(folder: Path, report: dict, figure: str | None = None) -> None:

@@ -3,11 +3,17 @@
 One JSON object per line, flushed as soon as a candidate is scored, so a killed run loses at
 most the line being written. The first line is a header naming the settings the scores depend
 on; a resumed run with different settings would reuse scores that no longer mean the same
-thing, so it is refused. A torn last line (the process died mid-write) is dropped on reading
-and cut off before appending.
+thing, so it is refused, and so is a log without its header. Every record carries a checksum
+over its own fields and its header, so a tampered record, or one copied from another run's log,
+is refused rather than trusted. Scores are written as JSON numbers in Python's shortest
+round-trip form, so a replayed score is bit-for-bit the one measured. A torn last line (the
+process died mid-write) is dropped on reading and cut off before appending. A fresh run moves
+an existing log aside as `candidates.1.jsonl`, `candidates.2.jsonl`, ... (never overwritten).
+A write that fails (a full disk) stops the log, not the run: `lost` says what was not logged.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -20,13 +26,13 @@ from ..engine.observer import Observer, TierRef
 from ..ir import Term, to_sygus
 
 LOG_NAME = "candidates.jsonl"
-FORMAT = 1
+FORMAT = 2  # 2: every record carries "check", and the header is required
 
 # Options that change what a score means. Budget options (time-limit, max-candidates,
 # max-size) and the device do not, so a resumed run may raise the budget.
 SCORE_SETTINGS = (
-    "model", "weights", "layer", "data", "masks", "target", "images", "tiers", "eq-images",
-    "equivalence", "steps", "seed",
+    "model", "weights", "layer", "data", "masks", "resize", "target", "images", "tiers", "eq-images",
+    "equivalence", "steps", "seed", "holdout",
 )
 
 
@@ -59,10 +65,15 @@ def tier_ref(code: int) -> TierRef:
     return TierRef(scope, tier - 1)
 
 
-def log_settings(problem_path: str, goals: Sequence[object], settings: Settings) -> dict:
-    """The header that identifies what the logged scores were computed for."""
+def log_settings(problem_path: str, goals: Sequence[object], settings: Settings,
+                 fingerprints: dict | None = None) -> dict:
+    """The header that identifies what the logged scores were computed for; `fingerprints` (the
+    backend's content hashes of model and images) catch a weights file or image folder whose
+    contents changed under the same path."""
     header = {"problem": os.path.abspath(problem_path), "goals": [repr(g) for g in goals]}
     header.update({f"sycam.{key}": settings.value(key) for key in SCORE_SETTINGS})
+    if fingerprints:
+        header["fingerprints"] = dict(fingerprints)
     return header
 
 
@@ -79,10 +90,19 @@ def read_log(path: Path) -> tuple[dict | None, list[ScoredCandidate]]:
                 f"{path}:{number}: not a JSON line ({err.msg}); only the last line may be torn. "
                 "hint: delete the log or choose another --report folder"
             ) from None
-        if entry.get("kind") == "header":
+        if not isinstance(entry, dict):
+            raise RunlogError(f"{path}:{number}: not a log record (a JSON {type(entry).__name__}). "
+                              "hint: delete the log or choose another --report folder")
+        if number == 1:
+            if entry.get("kind") != "header" or entry.get("format") != FORMAT:
+                raise RunlogError(f"{path}:1: the log has no format-{FORMAT} header line, so nothing says what its "
+                                  "scores were computed for. hint: drop --resume or choose another --report folder")
             header = entry
-        else:
-            records.append(_record(entry, path, number))
+            continue
+        if entry.get("check") != _check(header, entry):
+            raise RunlogError(f"{path}:{number}: the record's checksum does not match: it was changed, or copied "
+                              "from another run's log. hint: drop --resume or choose another --report folder")
+        records.append(_record(entry, path, number))
     return header, records
 
 
@@ -97,26 +117,31 @@ class CandidateLog(Observer):
     def __init__(self, path: Path, settings: dict, resume: bool):
         self.path = path
         self.previous: list[ScoredCandidate] = []
+        self.lost = ""  # why records were not logged (a full disk), "" while every one was
         self._logged: set[tuple[str, int]] = set()
-        if resume and path.exists():
-            header, self.previous = read_log(path)  # RunlogError if corrupt
-            if header is not None:
-                _check_same_settings(header.get("settings", {}), settings, path)
+        self._set_aside: Path | None = None
+        if path.exists() and not path.is_file():
+            raise RunlogError(f"{path}: the candidate log is not a regular file. hint: choose another --report folder")
+        if resume and path.exists() and path.stat().st_size:
+            header, self.previous = read_log(path)  # RunlogError if corrupt, headerless or tampered
+            _check_same_settings(header.get("settings", {}), settings, path)
+            self._header = header
             self._logged = {(r.term, r.tier) for r in self.previous}
             _cut_torn_tail(path)
             self._file: IO[str] = open(path, "a", encoding="utf-8")
-            if header is None:
-                self._write({"kind": "header", "format": FORMAT, "settings": settings})
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() and path.stat().st_size:
-                os.replace(path, self.set_aside_path())  # a fresh run never destroys old work
+                self._set_aside = _next_generation(path)
+                os.replace(path, self._set_aside)  # a fresh run never destroys old work
+            self._header = {"kind": "header", "format": FORMAT, "settings": json.loads(json.dumps(settings)),
+                            "nonce": os.urandom(8).hex()}  # two runs' logs never share checksums
             self._file = open(path, "w", encoding="utf-8")
-            self._write({"kind": "header", "format": FORMAT, "settings": settings})
+            self._write(self._header)
 
     def set_aside_path(self) -> Path:
-        """Where a fresh (non-resumed) run moves an existing log."""
-        return self.path.with_name(self.path.stem + ".previous" + self.path.suffix)
+        """Where this fresh run moved the log it found (the next free `candidates.N.jsonl`)."""
+        return self._set_aside or _next_generation(self.path)
 
     def on_scored(self, term: Term, tier: TierRef, images: list[int], scores: list[float], passed: bool) -> None:
         """Solver hook: log the candidate as soon as it is scored."""
@@ -127,22 +152,52 @@ class CandidateLog(Observer):
         if (term, int(tier)) in self._logged:
             return
         self._logged.add((term, int(tier)))
-        self._write({
+        entry = {
             "term": term,
             "tier": int(tier),
             "images": [int(i) for i in images],
             "scores": [_json_number(float(s)) for s in scores],
             "passed": bool(passed),
-        })
+        }
+        entry["check"] = _check(self._header, entry)
+        self._write(entry)
 
     def close(self) -> None:
         """Close the file (records are already on disk)."""
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as err:  # the last buffered bytes could not be written
+            self._lose(err)
 
     def _write(self, entry: dict) -> None:
-        self._file.write(json.dumps(entry, allow_nan=False) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        if self.lost:
+            return
+        try:
+            self._file.write(json.dumps(entry, allow_nan=False) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as err:  # e.g. ENOSPC: the search goes on, the log stops here
+            self._lose(err)
+
+    def _lose(self, err: OSError) -> None:
+        if not self.lost:
+            self.lost = (f"the candidate log {self.path} could not be written ({err.strerror or err}); "
+                         "scores from then on are not logged, so a --resume will score them again")
+
+
+def _check(header: dict | None, entry: dict) -> str:
+    """A record's checksum: sha256 over its header and its own fields (not the check itself)."""
+    fields = {key: value for key, value in entry.items() if key != "check"}
+    text = json.dumps([header, fields], sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _next_generation(path: Path) -> Path:
+    """The first free `stem.N.suffix` next to `path` (N = 1, 2, ...)."""
+    number = 1
+    while path.with_name(f"{path.stem}.{number}{path.suffix}").exists():
+        number += 1
+    return path.with_name(f"{path.stem}.{number}{path.suffix}")
 
 
 def _complete_lines(path: Path) -> list[str]:

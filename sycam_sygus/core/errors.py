@@ -6,6 +6,8 @@ from typing import Iterable
 
 from .sorts import NOWHERE, Pos
 
+SOURCE_WINDOW = 160  # characters of a long source line shown around the caret
+
 
 class SygusError(Exception):
     """Bad input: `path:line:col: error: message` (`path: error: ...` when it has no place), the
@@ -28,7 +30,11 @@ class SygusError(Exception):
         lines = [str(self)]
         if source is not None and 1 <= self.pos.line <= len(source.splitlines()):
             text = source.splitlines()[self.pos.line - 1].expandtabs(1)
-            lines += ["  " + text, "  " + " " * max(self.pos.col - 1, 0) + "^"]
+            column = max(self.pos.col - 1, 0)
+            if len(text) > SOURCE_WINDOW:  # a huge line: show the part around the caret
+                start = max(0, min(column - SOURCE_WINDOW // 2, len(text) - SOURCE_WINDOW))
+                text, column = ("…" if start else "") + text[start:start + SOURCE_WINDOW] + "…", column - start + bool(start)
+            lines += ["  " + text, "  " + " " * column + "^"]
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)

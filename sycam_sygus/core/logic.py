@@ -23,7 +23,7 @@ WITH_NUMERAL = ("pow", "topk")
 COMPARISONS = (">=", "<=", ">", "<", "=")
 CONNECTIVES = ("and", "or", "not")
 
-TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act", "cic", "abl", "class")
+TERMINALS = ("grads", "pos_grads", "gradcampp", "xgrads", "act", "eigen", "cic", "abl", "class")
 INT_TERMINALS = ("class",)
 
 

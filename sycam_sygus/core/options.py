@@ -12,15 +12,21 @@ from typing import Sequence
 @dataclass(frozen=True)
 class Option:
     name: str  # without the "sycam." prefix
-    kind: type  # str, int, float, or list (a string of space-separated ints)
+    kind: type  # str, int, float, bool, or list (a string of space-separated ints)
     default: object
     help: str
     low: float | None = None  # numeric options: the smallest value allowed (file and flag alike)
     low_excluded: bool = False  # the value must be above `low`, not equal to it
 
 
+# Whole-number options (seeds, counts, sizes) reach torch and numpy as signed 64-bit integers.
+INT_LIMIT = 2**63
+
+
 def out_of_range(option: Option, value: float) -> str:
-    """Why a numeric option's value is too small ("expected a number >= 1, got 0"), or "" when it is fine."""
+    """Why a numeric option's value is out of range ("expected a number >= 1, got 0"), or "" when it is fine."""
+    if option.kind is int and not -INT_LIMIT < value < INT_LIMIT:
+        return f"expected a whole number of magnitude below 2^63, got {str(value)[:30]}{'...' if len(str(value)) > 30 else ''}"
     if option.low is None or value > option.low or (value == option.low and not option.low_excluded):
         return ""
     return f"expected a number {'>' if option.low_excluded else '>='} {option.low:g}, got {value:g}"
@@ -45,6 +51,8 @@ def tier_sizes(value: str | Sequence[int]) -> list[int]:
         sizes = [int(part) for part in parts]
     except (TypeError, ValueError):
         raise ValueError(f'expected space-separated whole numbers like "30 100 300", got {value!r}') from None
+    if sizes and max(sizes) >= INT_LIMIT:
+        raise ValueError(f"tier sizes must be below 2^63, got {str(value)[:40]!r}")
     if not sizes or min(sizes) < 1 or sizes != sorted(sizes):  # a tier only grows: each re-checks its prefix
         raise ValueError(f"tier sizes must be positive and ascending (smallest first), got {value!r}")
     return sizes
@@ -58,6 +66,7 @@ OPTIONS = {
         Option("layer", str, "", "dotted module path of the target layer; empty = architecture default"),
         Option("data", str, "builtin:cluttered-mnist", "built-in data set or an image folder"),
         Option("masks", str, "", "mask folder with the images' relative names; empty = none or built-in"),
+        Option("resize", str, "crop", "folder images: 'crop' (shorter side, then centre: torchvision's ImageNet way) or 'stretch'"),
         Option("target", str, "predicted", "target class: 'predicted' or 'label'"),
         Option("images", int, 300, "how many images to use (a seeded subset)", low=0),
         Option("tiers", list, [30, 100, 300], "tier sizes, smallest first"),
@@ -71,6 +80,15 @@ OPTIONS = {
         Option("device", str, "", "torch device; empty = cuda when available, else cpu"),
         Option("batch-size", int, 0, "images per model call; 0 = the fastest, timed at start-up", low=0),
         Option("cache", str, "", "terminal cache folder; empty = ~/.cache/sycam"),
+        Option("figure-images", int, 4, "images shown in the report's heatmaps.png", low=1),
+        Option("validation", int, 0, "images held apart from the tiers to confirm each improvement; 0 = off", low=0),
+        Option("acceptance", str, "published", "acceptance rule: 'published' or 'significant' (adds a Wilcoxon test)"),
+        Option("significance", float, 0.05, "Wilcoxon level (significant rule, validation) before its correction", low=0,
+               low_excluded=True),
+        Option("class-sensitive", bool, False, "reject candidates whose maps cannot depend on the target class"),
+        # -1 stands for "unset": neither a file (no negative numerals) nor a flag (>= 0) can write it
+        Option("holdout", int, -1, "images held out of the search and scored only in the report; unset = a "
+               "quarter of the images", low=0),
         Option("candidate-batch", int, 16, "candidates whose first tier is scored in one backend call; 1 = one at a time", low=1),
         Option("workers", int, 1, "Ray actors the images are sharded over (needs the 'ray' extra); 1 = no Ray", low=1),
         Option("ray-address", str, "", "Ray cluster to join (ray.init address); empty = a local Ray"),
@@ -78,13 +96,30 @@ OPTIONS = {
 }
 
 
+ACCEPTANCE_RULES = ("published", "significant")
+
+
+def parse_bool(text: object) -> bool:
+    """A boolean option's value from `true`/`false` (any case) or a bool; ValueError otherwise."""
+    if isinstance(text, bool):
+        return text
+    words = {"true": True, "false": False}
+    if str(text).lower() not in words:
+        raise ValueError(f"expected true or false, got {text!r}")
+    return words[str(text).lower()]
+
+
 def checked_value(spec: Option, value: object) -> object:
     """An option's value, converted to its type, checked (bounds, tier order, level names) the same way
     whether a file, a flag or an API override gave it; ValueError says what is wrong."""
     if spec.kind is list:
         return tier_sizes(value)
+    if spec.kind is bool:
+        return parse_bool(value)
     if spec.name == "equivalence":
         equivalence_levels(value)
+    elif spec.name == "acceptance" and value not in ACCEPTANCE_RULES:
+        raise ValueError(f"unknown acceptance rule {value!r}; expected one of {list(ACCEPTANCE_RULES)}")
     elif spec.kind in (int, float) and out_of_range(spec, value):
         raise ValueError(out_of_range(spec, value))
     return value

@@ -21,6 +21,7 @@ class Settings:
     layer: str
     data: str
     masks: str
+    resize: str
     target: str
     images: int
     tiers: tuple[int, ...]
@@ -34,6 +35,12 @@ class Settings:
     device: str
     batch_size: int
     cache: str
+    figure_images: int
+    validation: int
+    acceptance: str
+    significance: float
+    class_sensitive: bool
+    holdout: int
     candidate_batch: int
     workers: int
     ray_address: str
@@ -77,7 +84,8 @@ def override_value(name: str, value: object) -> object:
     if spec is None:
         raise OptionError(name, f"unknown option '{name}'", hint=did_you_mean(name, OPTIONS))
     try:
-        converted = value if spec.kind is list else spec.kind(value)  # tier_sizes parses a list's text
+        # tier_sizes parses a list's text, parse_bool a boolean's (bool("false") would be True)
+        converted = value if spec.kind in (list, bool) else spec.kind(value)
     except (TypeError, ValueError):
         raise OptionError(name, f"option '{name}' expects {spec.kind.__name__}, got {value!r}", hint=spec.help) from None
     try:

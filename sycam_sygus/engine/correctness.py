@@ -13,7 +13,14 @@ The acceptance rule on one tier of n images, against per-image threshold scores 
   strict improvement.
 Against a constant c only the mean is compared, with the goal's own operator (mean >= c, or
 mean > c for `>`). Optimise mode with no baseline starts from the worst value: any candidate
-whose mean is finite passes. A NaN mean never passes.
+whose mean is finite passes. A non-finite score (a flagged map, NaN) counts as the goal's worst value,
+whatever direction the metric has, so it never passes.
+
+Every comparison allows the metric's tolerance ε (the backend's `tolerance`): values within ε
+are ties. So s_i beats t_i when s_i >= t_i - ε (strictly: s_i > t_i + ε), and a mean is
+strictly better only when it is better by more than ε: a float-rounding "improvement" is none.
+Optional extras (CAM-THEORY §7): the significance test on the last tier (`significance.py`) and
+the confirmation on validation images (`validation.py`).
 """
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ import numpy as np
 
 from ..ir import Term
 from .scorer import Scorer
+from .significance import SignificanceRule
+from .validation import Validation
 
 
 def tier_images(pool: Sequence[int], sizes: Sequence[int], seed: int) -> tuple[list[list[int]], list[str]]:
@@ -46,20 +55,28 @@ def tier_images(pool: Sequence[int], sizes: Sequence[int], seed: int) -> tuple[l
     return [order[:size] for size in clipped], warnings
 
 
-def beats(scores: np.ndarray, threshold: np.ndarray, maximise: bool, strict: bool) -> np.ndarray:
+def beats(scores: np.ndarray, threshold: np.ndarray, maximise: bool, strict: bool,
+          tolerance: float = 0.0) -> np.ndarray:
     """Per image: does the candidate beat the threshold (see the module docstring)?"""
     if maximise:
-        return scores > threshold if strict else scores >= threshold
-    return scores < threshold if strict else scores <= threshold
+        return scores > threshold + tolerance if strict else scores >= threshold - tolerance
+    return scores < threshold - tolerance if strict else scores <= threshold + tolerance
 
 
-def mean_better(mean: float, threshold_mean: float, maximise: bool, strict: bool) -> bool:
-    """Is `mean` better than `threshold_mean` (strictly, or allowing ties)? NaN never is."""
+def mean_better(mean: float, threshold_mean: float, maximise: bool, strict: bool, tolerance: float = 0.0) -> bool:
+    """Is `mean` better than `threshold_mean` (strictly, or allowing ties within `tolerance`)? NaN never is."""
     if math.isnan(mean) or math.isnan(threshold_mean):
         return False
     if maximise:
-        return mean > threshold_mean if strict else mean >= threshold_mean
-    return mean < threshold_mean if strict else mean <= threshold_mean
+        return mean > threshold_mean + tolerance if strict else mean >= threshold_mean - tolerance
+    return mean < threshold_mean - tolerance if strict else mean <= threshold_mean + tolerance
+
+
+def equivalent(scores: np.ndarray, reference: np.ndarray, tolerance: float) -> bool:
+    """Are two per-image score vectors equal within the tolerance on every image (the same method,
+    as far as the metric can tell)?"""
+    scores, reference = np.asarray(scores, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    return scores.shape == reference.shape and bool(np.all(np.abs(scores - reference) <= tolerance))
 
 
 @dataclass
@@ -69,22 +86,39 @@ class Threshold:
     per_tier: list[np.ndarray] | None = None
     constant: float | None = None
     strict: bool = False  # how "beats" (per image) or the constant comparison treat ties
+    tolerance: float = 0.0  # the metric's smallest meaningful difference (module docstring)
+    validation: np.ndarray | None = None  # per-image scores on the validation images, if any
 
     @staticmethod
-    def worst(maximise: bool) -> "Threshold":
-        """The optimise-mode start without a baseline: every finite mean passes."""
-        return Threshold(constant=-math.inf if maximise else math.inf, strict=True)
+    def worst(maximise: bool, tolerance: float = 0.0) -> "Threshold":
+        """The optimise-mode start without a baseline: every finite mean passes (the tolerance is
+        for the thresholds that follow)."""
+        return Threshold(constant=-math.inf if maximise else math.inf, strict=True, tolerance=tolerance)
+
+
+def goal_worst_if_not_finite(scores: np.ndarray, maximise: bool) -> np.ndarray:
+    """Scores with every non-finite value (a flagged map scores the *metric's* worst value, which
+    is the best under a goal written in the other direction) replaced by the goal's worst value."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return np.where(np.isfinite(scores), scores, -math.inf if maximise else math.inf)
 
 
 def passes_tier(scores: np.ndarray, threshold: Threshold, tier: int, maximise: bool) -> bool:
     """The acceptance rule of the module docstring on one tier."""
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = goal_worst_if_not_finite(scores, maximise)
     mean = float(np.mean(scores))
     if threshold.per_tier is None:
-        return mean_better(mean, float(threshold.constant), maximise, threshold.strict)
-    reference = threshold.per_tier[tier]
-    wins = int(np.count_nonzero(beats(scores, reference, maximise, threshold.strict)))
-    return 2 * wins >= len(scores) and mean_better(mean, float(np.mean(reference)), maximise, strict=True)
+        return mean_better(mean, float(threshold.constant), maximise, threshold.strict, threshold.tolerance)
+    return passes_reference(scores, threshold.per_tier[tier], threshold, maximise)
+
+
+def passes_reference(scores: np.ndarray, reference: np.ndarray, threshold: Threshold, maximise: bool) -> bool:
+    """The per-image rule against one reference score vector (a tier's, or the validation images')."""
+    scores = goal_worst_if_not_finite(scores, maximise)
+    reference = goal_worst_if_not_finite(reference, maximise)
+    wins = int(np.count_nonzero(beats(scores, reference, maximise, threshold.strict, threshold.tolerance)))
+    return 2 * wins >= len(scores) and mean_better(float(np.mean(scores)), float(np.mean(reference)), maximise,
+                                                   strict=True, tolerance=threshold.tolerance)
 
 
 @dataclass
@@ -93,6 +127,7 @@ class Verdict:
 
     passed: bool
     scores: list[np.ndarray] = field(default_factory=list)
+    validation: np.ndarray | None = None  # scores on the validation images (when it reached them)
 
     @property
     def last_mean(self) -> float:
@@ -102,10 +137,13 @@ class Verdict:
 class CorrectnessOracle:
     """Scores candidates tier by tier with early rejection against a (movable) threshold."""
 
-    def __init__(self, scorer: Scorer, threshold: Threshold, maximise: bool):
+    def __init__(self, scorer: Scorer, threshold: Threshold, maximise: bool,
+                 significance: SignificanceRule | None = None, validation: Validation | None = None):
         self.scorer = scorer
         self.threshold = threshold
         self.maximise = maximise
+        self.significance = significance
+        self.validation = validation
 
     def check(self, term: Term, threshold: Threshold | None = None) -> Verdict:
         """Score `term` on each tier until one fails; it passes when none does. `threshold`
@@ -116,12 +154,41 @@ class CorrectnessOracle:
             scores = self.scorer.tier_scores(term, tier, verdict.scores)
             verdict.scores.append(scores)
             ok = passes_tier(scores, threshold, tier, self.maximise)
+            if ok and tier == len(self.scorer.tiers) - 1:
+                ok = self._significant(scores, threshold, tier)
             self.scorer.report(term, tier, scores, ok)
             if not ok:
                 return verdict
-        verdict.passed = True
+        verdict.passed = self._validated(term, threshold, verdict)
         return verdict
+
+    def _significant(self, scores: np.ndarray, threshold: Threshold, tier: int) -> bool:
+        """The significance rule on the last tier, when it is on and there are per-image scores to test."""
+        if self.significance is None or threshold.per_tier is None:
+            return True
+        if self.significance.significant(scores, threshold.per_tier[tier], self.maximise, threshold.tolerance):
+            return True
+        self.scorer.counts["rejected-significance"] += 1
+        return False
+
+    def _validated(self, term: Term, threshold: Threshold, verdict: Verdict) -> bool:
+        """A candidate that passed every tier must beat the threshold on the validation images too."""
+        if self.validation is None:
+            return True
+        verdict.validation = self.validation.scores(term)
+        if threshold.validation is None:  # a constant threshold: the mean alone, as on the tiers
+            constant = float(threshold.constant if threshold.constant is not None else math.nan)
+            ok = mean_better(float(np.mean(verdict.validation)), constant, self.maximise, threshold.strict,
+                             threshold.tolerance)
+        else:
+            ok = (passes_reference(verdict.validation, threshold.validation, threshold, self.maximise)
+                  and self.validation.significant(verdict.validation, threshold.validation, self.maximise,
+                                                  threshold.tolerance))
+        if not ok:
+            self.scorer.counts["rejected-validation"] += 1
+        return ok
 
     def raise_threshold(self, verdict: Verdict, strict: bool) -> None:
         """Optimise mode: a candidate that passed every tier becomes the threshold."""
-        self.threshold = Threshold(per_tier=list(verdict.scores), strict=strict)
+        self.threshold = Threshold(per_tier=list(verdict.scores), strict=strict, tolerance=self.threshold.tolerance,
+                                   validation=verdict.validation)

@@ -55,9 +55,14 @@ class TermValues:
 
     def get(self, term: Term) -> Weights:
         """The term's weights `[I, K]` on this list's images."""
-        if term in self._memo:
-            self._memo.move_to_end(term)
-            return self._memo[term]
+        memo = self._memo
+        if term in memo:
+            memo.move_to_end(term)
+            return memo[term]
+        if all(a in memo for a in term.args):  # the usual case in enumeration: one apply, no walk
+            value = self._evaluate(term, [memo[a] for a in term.args])
+            self._remember(term, value)
+            return value
         local: dict[Term, Weights] = {}
         for node in term.walk():
             if node in self._memo:
@@ -84,7 +89,7 @@ class TermValues:
         if node.op == "var":
             return self.backend.terminal(str(node.param), self.images)
         if node.op == "const":
-            return self.backend.constant(float(node.param), self.images)
+            return self.backend.constant(node.param, self.images, node.sort)
         if node.op in SLOT_OPS:
             raise ValueError(f"cannot evaluate a grammar slot {node!r}; fill it first")
         param = node.param if isinstance(node.param, int) else None

@@ -2,12 +2,16 @@
 
 1. value: equal `backend.value_key` of the weights on the equivalence images, per non-terminal.
    The later term is rejected from the enumerator's bank (it never builds bigger terms).
-2. map: equal `backend.map_keys` on the equivalence images. The later candidate shares the
-   earlier one's metric evaluation: it is not scored again (its outcome is the earlier one's),
-   but it stays in the bank, since its values differ and may build different bigger terms.
+   At the start non-terminal, equal `backend.scale_key` too (weights that differ per image by a
+   positive factor: the CAM template cannot tell them apart): the later candidate is not scored
+   (`shared-scale`) but stays in the bank, since bigger terms built from it may differ.
+2. map: not decided here. Equal map keys on the small subset do not prove equal scores on the
+   tiers, so every candidate is checked; the scorer (scorer.py) reuses a score on one image only
+   where the candidate's own map key on that image proves it equal.
 3. metric (optional): equal per-image metric values on the equivalence images.
 
-Levels 2-3 only concern candidates of the start non-terminal; level 1 applies to every bank.
+Level 3 only concerns candidates of the start non-terminal; level 1 applies to every bank.
+Levels 1 and 3 (and the scale key) are heuristics: a term equal on the subset may differ on the tiers.
 """
 from __future__ import annotations
 
@@ -66,17 +70,12 @@ class EquivalenceOracle:
         self.score_subset = score_subset
         self.counts: Counter[str] = Counter()
         self._values: dict[str, set[bytes]] = {}
-        self._maps: dict[bytes, Term] = {}
+        self._scales: set[bytes] = set()
         self._metrics: dict[bytes, Term] = {}
-
-    def register_reference(self, term: Term) -> None:
-        """Share `term`'s map from now on (the threshold's baseline: what maps like it only ties it)."""
-        weights = self.enumerator.value(term)
-        self._maps.setdefault(self.backend.map_keys([weights], self.images, self.metric)[0], term)
 
     def classify(self, item: Enumerated) -> str:
         """One of "banked" (a new helper term), "new" (a candidate to score), "pruned-value",
-        "shared-map" or "pruned-metric"."""
+        "shared-scale" or "pruned-metric"."""
         candidate = item.nonterminal == self.start
         prefix = "" if candidate else "bank-"
         self.counts[prefix + "enumerated"] += 1
@@ -90,13 +89,12 @@ class EquivalenceOracle:
             seen.add(key)
         if not candidate:
             return "banked"
-        if "map" in self.levels:
-            weights = self.enumerator.value(item.term)
-            key = self.backend.map_keys([weights], self.images, self.metric)[0]
-            if key in self._maps:
-                self.counts["shared-map"] += 1
-                return "shared-map"
-            self._maps[key] = item.term
+        if "value" in self.levels:
+            scale = self.backend.scale_key(self.enumerator.value(item.term))
+            if scale in self._scales:
+                self.counts["shared-scale"] += 1
+                return "shared-scale"
+            self._scales.add(scale)
         if "metric" in self.levels:
             key = metric_key(self.score_subset(item.term, self.enumerator.value(item.term)))
             if key in self._metrics:

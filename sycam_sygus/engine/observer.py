@@ -1,12 +1,10 @@
 """How the search reports what it does: `TierRef` names a scored image set, `Observer` takes the hooks."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ..ir import Term
-
-if TYPE_CHECKING:  # the result type only; search.py imports this module
-    from .search import SolveResult
+from .result import SolveResult
 
 
 class TierRef(NamedTuple):
@@ -28,8 +26,8 @@ EQUIVALENCE_SUBSET = -1  # TierRef.tier of the equivalence images
 class Observer:
     """Hooks the CLI uses for progress, logs and resume; every method is optional (no-op here).
 
-    `on_candidate` stages: "enumerated", "pruned-syntax", "pruned-value", "shared-map",
-    "pruned-metric", "rejected", "passed". `on_scored` is also called for baselines: their
+    `on_candidate` stages: "enumerated", "pruned-syntax", "pruned-value", "pruned-metric",
+    "rejected", "passed". `on_scored` is also called for baselines: their
     bodies are listed by name in `on_start`'s `info["baselines"]` (name -> SyGuS text).
     `on_start` runs once per scope, its `info["scope"]` naming it.
     """
@@ -46,7 +44,7 @@ class Observer:
     def on_best(self, term: Term, mean: float) -> None:
         """A new best candidate (threshold mode: the answer) with its mean on the last tier."""
 
-    def on_finish(self, result: "SolveResult") -> None:
+    def on_finish(self, result: SolveResult) -> None:
         """The search ended with `result`."""
 
 
@@ -72,6 +70,6 @@ class Fanout(Observer):
         for o in self.observers:
             o.on_best(term, mean)
 
-    def on_finish(self, result: "SolveResult") -> None:
+    def on_finish(self, result: SolveResult) -> None:
         for o in self.observers:
             o.on_finish(result)

@@ -11,6 +11,8 @@ from typing import Protocol, Sequence, TypeVar
 
 import numpy as np
 
+from ..core.sorts import Sort
+
 Weights = TypeVar("Weights")  # one backend's per-channel values of a term on a list of images
 
 
@@ -28,8 +30,9 @@ class SearchBackend(Protocol[Weights]):
     def terminal(self, name: str, images: Sequence[int]) -> Weights:
         """A terminal's values on `images` (cached; never recomputed for the same images)."""
 
-    def constant(self, value: float, images: Sequence[int]) -> Weights:
-        """A constant broadcast to the shape of a terminal's values."""
+    def constant(self, value: object, images: Sequence[int], sort: Sort) -> Weights:
+        """A constant (its exact IR value: Fraction, int, bool or str, and its sort) broadcast to the
+        shape of a terminal's values."""
 
     def apply(self, op: str, args: Sequence[Weights], param: int | None = None) -> Weights:
         """One operator of the problem's logic on argument values of the same images."""
@@ -37,8 +40,17 @@ class SearchBackend(Protocol[Weights]):
     def value_key(self, value: Weights) -> bytes:
         """A key equal for values that agree up to float rounding (value equivalence)."""
 
+    def runner_up(self) -> "SearchBackend[Weights]":
+        """The same images and model with each image's next most likely class as its target."""
+
+    def rank_agreement(self, first: Weights, second: Weights, images: Sequence[int]) -> np.ndarray:
+        """Per image `[I]`: the rank correlation (Spearman) of the two weights' saliency maps."""
+
     def map_keys(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> list[bytes]:
         """One key per candidate: equal keys guarantee equal scores for `metric` on `images`."""
+
+    def image_keys(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image: equal keys on an image guarantee equal scores there."""
 
     def score(self, weights: Sequence[Weights], images: Sequence[int], metric: str) -> np.ndarray:
         """Per-image metric values `[C, I]` (float64); non-finite weights score the worst value."""

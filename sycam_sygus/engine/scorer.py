@@ -14,12 +14,14 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..core.deadline import Stopped
 from ..ir import Term, to_sygus
 from .enumerate import TermValues
 from .observer import EQUIVALENCE_SUBSET, Observer, TierRef
 from .port import SearchBackend, Weights
 
 TIER_MEMO = 128  # weights kept per tier chunk (least recently used go first)
+SHARED_SCORES = 1 << 20  # (image, map key) scores kept for sharing; the memo starts afresh when full
 
 KnownScores = Mapping[tuple[str, TierRef], Sequence[float]]  # (SyGuS text of a term, tier) -> per-image scores
 
@@ -29,7 +31,7 @@ def evaluate(term: Term, backend: SearchBackend[Weights], images: Sequence[int])
     return TermValues(backend, images).get(term)
 
 
-class BudgetSpent(Exception):
+class BudgetSpent(Stopped):
     """Raised before a tier evaluation once the search's time is up or a stop was asked for."""
 
 
@@ -47,6 +49,7 @@ class Scorer:
         known_scores: KnownScores,
         stop: threading.Event,
         counts: Counter,
+        share_maps: bool = False,
     ):
         self.backend = backend
         self.metric = metric
@@ -62,6 +65,8 @@ class Scorer:
         self.chunks = [tier[len(tiers[i - 1]) if i else 0:] for i, tier in enumerate(tiers)]
         self.chunk_values = [TermValues(backend, chunk, capacity=TIER_MEMO) for chunk in self.chunks]
         self.prefetched: dict[Term, np.ndarray] = {}  # first-tier scores of candidates batched by `prefetch`
+        self.share_maps = share_maps  # the map level: reuse a score where the image's map key proves it equal
+        self.shared: dict[tuple[int, bytes], float] = {}  # (image, map key) -> score
 
     def ref(self, tier: int) -> TierRef:
         """This scope's `tier` as the observer and the log name it."""
@@ -84,30 +89,73 @@ class Scorer:
         known = self.known_scores.get((to_sygus(term), self.ref(tier)))
         if known is not None and len(known) == len(self.tiers[tier]):
             self.counts["known-scores"] += 1
-            return np.asarray(known, dtype=np.float64)
+            scores = np.asarray(known, dtype=np.float64)
+            if self.share_maps:  # a replayed score is shared as a fresh one would be (keys need no forwards)
+                self._share(self.chunk_values[tier].get(term), self.chunks[tier], scores[len(scores) - len(self.chunks[tier]):])
+            return scores
         if tier == 0 and term in self.prefetched:
             return self.prefetched.pop(term)
         earlier = list(earlier)
         while len(earlier) < tier:
             earlier.append(self.tier_scores(term, len(earlier), earlier))
-        weights = self.chunk_values[tier].get(term)
-        fresh = self.backend.score([weights], self.chunks[tier], self.metric)[0]
+        fresh = self._chunk_scores(self.chunk_values[tier].get(term), self.chunks[tier])
         prefix = earlier[tier - 1] if tier else np.zeros(0)
         return np.concatenate([prefix, np.asarray(fresh, dtype=np.float64)])
 
     def prefetch(self, terms: Sequence[Term]) -> None:
         """Score the first tier of many candidates in one backend call, so one model call carries
         the memo misses of all of them; `tier_scores` hands the scores out. Scores never depend on
-        the threshold, so deciding the candidates one by one afterwards decides as before."""
+        the threshold, so deciding the candidates one by one afterwards decides as before. Under
+        map sharing, a candidate whose every image key is already scored (or will be, by an earlier
+        one of the batch) is left to share those scores when its turn comes, as it would alone."""
         if self.deadline is not None and self.spent():
             raise BudgetSpent
         todo = [t for t in terms if t not in self.evaluated and t not in self.prefetched
                 and (to_sygus(t), self.ref(0)) not in self.known_scores]
+        if self.share_maps:
+            todo = self._not_shared(todo)
         if len(todo) < 2:
             return  # one candidate alone is scored as before
         weights = [self.chunk_values[0].get(term) for term in todo]
         scores = np.asarray(self.backend.score(weights, self.chunks[0], self.metric), dtype=np.float64)
         self.prefetched.update(zip(todo, scores))
+        if self.share_maps:
+            for w, row in zip(weights, scores):
+                self._share(w, self.chunks[0], row)
+
+    def _not_shared(self, terms: list[Term]) -> list[Term]:
+        """The terms whose first-tier scores sharing would not provide (in enumeration order)."""
+        images, coming, kept = self.chunks[0], set(), []
+        for term in terms:
+            keys = self.backend.image_keys([self.chunk_values[0].get(term)], images, self.metric)[0]
+            pairs = list(zip(images, keys))
+            if all(pair in self.shared or pair in coming for pair in pairs):
+                continue
+            coming.update(pairs)
+            kept.append(term)
+        return kept
+
+    def _chunk_scores(self, weights: Weights, images: list[int]) -> np.ndarray:
+        """Scores on a tier's new images; under map sharing, reused without a score call when every
+        image's map key was scored before (equal keys on an image guarantee equal scores there)."""
+        if not self.share_maps:
+            return self.backend.score([weights], images, self.metric)[0]
+        keys = self.backend.image_keys([weights], images, self.metric)[0]
+        known = [self.shared.get((image, key)) for image, key in zip(images, keys)]
+        if all(score is not None for score in known):
+            self.counts["shared-map"] += 1
+            return np.asarray(known, dtype=np.float64)
+        scores = np.asarray(self.backend.score([weights], images, self.metric)[0], dtype=np.float64)
+        self._share(weights, images, scores, keys)
+        return scores
+
+    def _share(self, weights: Weights, images: list[int], scores: np.ndarray, keys: list[bytes] | None = None) -> None:
+        """Remember `scores` on `images` under each image's map key (computed when not given)."""
+        if keys is None:
+            keys = self.backend.image_keys([weights], images, self.metric)[0]
+        if len(self.shared) + len(images) > SHARED_SCORES:
+            self.shared.clear()
+        self.shared.update(((image, key), float(score)) for image, key, score in zip(images, keys, scores))
 
     def subset_scores(self, term: Term, weights: Weights) -> np.ndarray:
         """Per-image scores on the equivalence subset (metric-level equivalence)."""

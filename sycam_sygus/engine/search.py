@@ -11,33 +11,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.deadline import Stopped
 from ..core.errors import SygusError, did_you_mean
 from ..ir import Problem, Term, derivable, to_sygus
 from ..ir.symbolic import simplify
+from .acceptance import (
+    ClassSensitivity,
+    acceptance_summary,
+    fail_reason,
+    without_factor,
+)
 from .correctness import CorrectnessOracle, Threshold, Verdict, tier_images
 from .decompose import class_pools, has_class_param, ite_by_class, split_budget
 from .enumerate import Enumerator, TermValues
 from .equivalence import EquivalenceOracle, equivalence_images
+from .images import holdout_split, search_tier_sizes
 from .lookahead import HeldEvents
 from .observer import Observer
 from .port import SearchBackend
-from .scorer import BudgetSpent, KnownScores, Scorer
+from .result import SolveResult
+from .scorer import KnownScores, Scorer
+from .significance import SignificanceRule
+from .validation import Validation, validation_split
 
-
-@dataclass
-class SolveResult:
-    """What `solve` found; `answer` is printable (simplified), `raw_answer` as enumerated."""
-
-    status: str  # "solved" | "fail" | "infeasible"
-    answer: Term | None
-    raw_answer: Term | None
-    objective: float | None  # the answer's mean score on the last tier
-    baselines: dict[str, list[float]] = field(default_factory=dict)  # name -> mean per tier
-    counts: dict[str, int] = field(default_factory=dict)
-    forwards: int = 0
-    seconds: float = 0.0
-    interrupted: bool = False
-    warnings: list[str] = field(default_factory=list)
+# Why a search ended: the grammar ran out, a budget was spent, a stop was asked for, or (threshold
+# mode) the first candidate that passes is the answer.
+STOP_REASONS = ("exhausted", "time-limit", "max-candidates", "interrupted", "answered")
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,9 @@ class SearchOutcome:
     interrupted: bool
     warnings: list[str]
     threshold: Threshold | None = None  # the last threshold (optimise mode: the best's scores)
+    reference: str | None = None  # the baseline the search started from, if any
+    acceptance: dict = field(default_factory=dict)  # `acceptance.acceptance_summary`
+    stop_reason: str = ""
 
 
 class Search:
@@ -89,15 +91,23 @@ class Search:
         settings = problem.settings
         self.levels = settings.levels
         try:
-            tiers, self.warnings = tier_images(pool, settings.tiers, settings.seed)
+            pool, validation_images, clipped = validation_split(pool, settings.validation, settings.seed)
+            sizes = settings.tiers if scope else search_tier_sizes(settings.tiers, backend.images(), len(pool))
+            tiers, self.warnings = tier_images(pool, sizes, settings.seed)
+            self.warnings = clipped + self.warnings
         except ValueError as error:
             raise SygusError(str(error), path=problem.path, hint="check the :sycam.* options") from None
         if len(problem.goals) > 1:
             self.warnings.append(f"{len(problem.goals)} goals: only the first one guides the search")
         eq_images = equivalence_images(pool, backend.target_classes(pool), settings.eq_images, settings.seed)
         self.scorer = Scorer(backend, self.goal.metric, tiers, eq_images, scope, observer, known_scores, stop,
-                             self.counts)
-        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise), self.goal.maximise)
+                             self.counts, share_maps="map" in self.levels)
+        self.tolerance = float(backend.tolerance(self.goal.metric))
+        significance = SignificanceRule(settings.significance) if settings.acceptance == "significant" else None
+        validation = (Validation(backend, self.goal.metric, validation_images, self.counts, settings.significance)
+                      if validation_images else None)
+        self.oracle = CorrectnessOracle(self.scorer, Threshold.worst(self.goal.maximise, self.tolerance),
+                                        self.goal.maximise, significance, validation)
 
     @property
     def tiers(self) -> list[list[int]]:
@@ -142,6 +152,7 @@ class Search:
         best: tuple[Term, Verdict] | None = None
         oracle = self.oracle
         interrupted = cut = False
+        reason = ""
         enumerator = Enumerator(
             synth.grammar,
             synth.params,
@@ -163,12 +174,14 @@ class Search:
 
         def decide(term: Term, events: list) -> bool:
             """One candidate's verdict, in enumeration order; True when the search ends here."""
-            nonlocal best, cut, interrupted
+            nonlocal best, cut, interrupted, reason
             if self.stop.is_set():  # checked before each candidate, as the enumeration loop does
                 interrupted = True
                 return True
             held.replay(events)
             self.counts["scored"] += 1
+            if oracle.significance is not None:
+                oracle.significance.compared = self.counts["scored"]
             verdict = oracle.check(term)
             stage = "passed" if verdict.passed else "rejected"
             self.counts[stage] += 1
@@ -177,10 +190,11 @@ class Search:
                 best = (term, verdict)
                 self.observer.on_best(term, verdict.last_mean)
                 if self.goal.mode != "optimise":
+                    reason = "answered"
                     return True
                 oracle.raise_threshold(verdict, self.goal.strict)
             if self.budget.candidates and self.counts["scored"] >= self.budget.candidates:
-                cut = True
+                cut, reason = True, "max-candidates"
                 return True
             return False
 
@@ -195,13 +209,15 @@ class Search:
                 scorer.prefetched.clear()
                 held.holding = batch > 1
 
+        start_validation = None
+        sensitivity = (ClassSensitivity(self.backend, scorer.eq_images, self.counts)
+                       if self.problem.settings.class_sensitive else None)
         try:
             for name, body in self.baselines_to_score().items():
                 baselines[name] = scorer.all_tiers(body)
             oracle.threshold, reference = self._threshold(baselines)
+            start_validation = oracle.threshold.validation
             scored_threshold = True
-            if reference is not None and "map" in self.levels:
-                equivalence.register_reference(self.problem.baselines[reference])
             held.holding = batch > 1
             ended = False
             for item in enumerator:
@@ -220,6 +236,9 @@ class Search:
                 if stage != "new":
                     self.observer.on_candidate(item.term, stage)
                     continue
+                if sensitivity is not None and sensitivity.rejects(item.term, enumerator.value(item.term)):
+                    self.observer.on_candidate(item.term, "rejected")
+                    continue
                 pending.append((item.term, held.take()))
                 left = self.budget.candidates - self.counts["scored"] if self.budget.candidates else batch
                 if len(pending) >= min(batch, left) and decide_pending():
@@ -231,7 +250,7 @@ class Search:
                 held.replay(held.take())
         except KeyboardInterrupt:
             interrupted = True
-        except BudgetSpent:
+        except Stopped:  # the scorer's BudgetSpent, or a backend's chunked terminal giving up
             interrupted = self.stop.is_set()
             cut = not interrupted
         finally:
@@ -243,6 +262,10 @@ class Search:
             cut = not interrupted
         self.counts.update(equivalence.counts)
         exhausted = enumerator.exhausted and not (interrupted or cut)
+        if interrupted:
+            reason = "interrupted"
+        elif not reason:
+            reason = "exhausted" if exhausted else "time-limit"
         status = "solved" if best else "infeasible" if exhausted else "fail"
         return SearchOutcome(
             status=status,
@@ -253,6 +276,9 @@ class Search:
             interrupted=interrupted,
             warnings=list(self.warnings),
             threshold=oracle.threshold if scored_threshold else None,
+            reference=reference if scored_threshold else None,
+            acceptance=acceptance_summary(self.problem.settings, self.tolerance, oracle, best, start_validation),
+            stop_reason=reason,
         )
 
     def _syntax_duplicate(self, term: Term, candidate: bool) -> None:
@@ -266,19 +292,21 @@ class Search:
         """The acceptance rule for `term` on this search's tiers against `threshold`."""
         return self.oracle.check(term, threshold)
 
-    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> tuple[Threshold, str | None]:
-        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value.
-        Also the name of the baseline used, if any."""
+    def _threshold(self, baselines: dict[str, list[np.ndarray]]) -> Threshold:
+        """The goal's constant or baseline; optimise mode: the best baseline, else the worst value."""
         goal = self.goal
         if goal.constant is not None:
-            return Threshold(constant=float(goal.constant), strict=goal.strict), None
+            return Threshold(constant=float(goal.constant), strict=goal.strict, tolerance=self.tolerance), None
         name = goal.baseline
         if name is None and goal.mode == "optimise" and baselines:
             sign = 1.0 if goal.maximise else -1.0
             name = max(baselines, key=lambda n: sign * float(np.mean(baselines[n][-1])))
         if name is None:
-            return Threshold.worst(goal.maximise), None
-        return Threshold(per_tier=baselines[name], strict=goal.strict), name
+            return Threshold.worst(goal.maximise, self.tolerance), None
+        validation = self.oracle.validation
+        scores = validation.scores(self.problem.baselines[name]) if validation is not None else None
+        return Threshold(per_tier=baselines[name], strict=goal.strict, tolerance=self.tolerance,
+                         validation=scores), name
 
 
 def solve(
@@ -300,13 +328,15 @@ def solve(
     began, forwards = time.monotonic(), backend.forwards
     settings = problem.settings
     budget = Budget(settings.time_limit, settings.max_candidates, settings.max_size)
-    pool = list(range(backend.images()))
+    pool, held = holdout_split(backend.images(), settings.holdout, settings.seed)
     if has_class_param(problem.synth):
         result = _solve_by_class(problem, backend, pool, budget, observer, known_scores, stop)
     else:
         search = Search(problem, backend, pool, budget, observer, known_scores, stop)
         outcome = search.run()
-        result = _result(outcome, outcome.best, _printable(problem, outcome.best), outcome.verdict)
+        result = _result(outcome, outcome.best, _scoring_alike(search, _printable(problem, outcome.best), outcome),
+                         outcome.verdict)
+    result.holdout = held
     result.forwards = backend.forwards - forwards
     result.seconds = time.monotonic() - began
     observer.on_finish(result)
@@ -352,13 +382,15 @@ def _solve_by_class(
             # each branch passed only its own class's tiers: the whole case split must pass the
             # default search's tiers against its threshold too, else the default stays the answer
             verdict = default_search.check(raw, default.threshold)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stopped):
             verdict, interrupted = Verdict(passed=False), True
         if verdict.passed:
             result = _result(default, raw, printable, verdict)
         else:
             result = _result(default, default.best, _printable(problem, default.best), default.verdict)
     result.counts, result.warnings, result.interrupted = dict(counts), warnings, interrupted
+    if interrupted:
+        result.stop_reason = "interrupted"
     return result
 
 
@@ -372,6 +404,9 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
         counts=dict(outcome.counts),
         interrupted=outcome.interrupted,
         warnings=list(outcome.warnings),
+        reason=fail_reason(outcome) if raw is None else None,
+        acceptance=dict(outcome.acceptance),
+        stop_reason=outcome.stop_reason,
     )
 
 
@@ -383,7 +418,25 @@ def _printable(problem: Problem, raw: Term | None) -> Term | None:
         simple = simplify(raw)
     except ValueError:  # a form the sympy bridge cannot express: the raw answer is never lost
         return raw
-    return simple if derivable(simple, problem.synth.grammar) else raw
+    # the CAM is the same without a top-level positive factor (§7): drop it where the grammar allows
+    return next((t for t in (without_factor(simple), simple) if derivable(t, problem.synth.grammar)), raw)
+
+
+def _scoring_alike(search: Search, printable: Term | None, outcome: SearchOutcome) -> Term | None:
+    """The simplified answer only when it scores exactly as the answer found did on every tier
+    (rewrites equal over the reals are not always equal in float32): the objective printed is
+    then the printed answer's own. Otherwise the answer as enumerated."""
+    raw, verdict = outcome.best, outcome.verdict
+    if raw is None or printable is raw or verdict is None:
+        return printable
+    scores: list[np.ndarray] = []
+    try:
+        for tier in range(len(search.tiers)):
+            scores.append(search.scorer.tier_scores(printable, tier, scores))
+    except (Stopped, KeyboardInterrupt):
+        return raw
+    same = len(scores) == len(verdict.scores) and all(np.array_equal(a, b) for a, b in zip(scores, verdict.scores))
+    return printable if same else raw
 
 
 def _validate(problem: Problem) -> None:

@@ -15,6 +15,7 @@ from .theories import BOOL, INT, REAL, SignatureError, accepts, sort_text
 
 ARROW = "->"
 BINDERS = (ast.Let, ast.Quantified)
+MAX_OPERATOR_NUMERAL = 2**31 - 1  # pow exponent, topk count
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def option_value(option: ast.SetOption, path: str = "<string>") -> object:
     hint = f":{option.keyword} is {spec.help}"
     converted = _converted(spec, value, kind)
     if converted is None:
-        expected = {int: "a numeral", float: "a number", str: "a string",
+        expected = {int: "a numeral", float: "a number", str: "a string", bool: "true or false",
                     list: 'a string of positive integers like "30 100 300"'}[spec.kind]
         raise SygusError(f"option ':{option.keyword}' expects {expected}", pos, path, hint)
     try:
@@ -86,6 +87,8 @@ def _converted(spec: options.Option, value: object, kind: str | None) -> object:
         return value.symbol
     if spec.kind is list and kind in ("numeral", "string"):
         return value.text
+    if spec.kind is bool and kind == "bool":
+        return value.text == "true"
     return None
 
 
@@ -279,6 +282,9 @@ class Checker:
         if not (isinstance(operand, ast.Literal) and operand.kind == "numeral" and int(operand.text) >= 1):
             raise self.error(f"{what} must be a numeral literal >= 1", _at(operand.pos, app.pos),
                              f"write e.g. ({name} x 2); the {what} is part of the operator, not a term")
+        if int(operand.text) > MAX_OPERATOR_NUMERAL:  # torch takes it as a 64-bit integer, then computes
+            raise self.error(f"{what} {operand.text[:20]}{'...' if len(operand.text) > 20 else ''} is out of range",
+                             _at(operand.pos, app.pos), f"the {what} is at most {MAX_OPERATOR_NUMERAL}")
 
     def user_call(self, name: str, function: FunctionSignature, app: ast.App, args: tuple[Sort, ...]) -> Sort:
         pos = _at(app.head.pos, app.pos)

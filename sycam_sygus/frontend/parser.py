@@ -594,6 +594,7 @@ class _AstBuilder(Transformer):
         if token.type == "SYMBOL" and _NEGATIVE_NUMBER.fullmatch(token):
             self.note("negative", str(token))
             kind = "decimal" if "." in token else "numeral"
+            _check_magnitude(token[1:], pos, self.path)
             return App(Identifier("-", pos=pos), (Literal(kind, token[1:], pos=Pos(pos.line, pos.col + 1)),),
                        pos=pos)
         return Identifier(_name(token), pos=pos)
@@ -652,6 +653,8 @@ class _AstBuilder(Transformer):
         return tuple(children)
 
     def literal(self, pos, children):
+        if children[0].type in ("NUMERAL", "DECIMAL"):
+            _check_magnitude(str(children[0]), _token_pos(children[0]), self.path)
         return _literal(children[0])
 
     # ---- sorts and identifiers
@@ -691,6 +694,22 @@ class _AstBuilder(Transformer):
 
     def s_expr_list(self, pos, children):
         return SExpr(tuple(children), pos=pos)
+
+
+# sycam computes in 64-bit floats (largest about 1.8e308): a numeral with more integer digits
+# than that range holds is refused where it is written, not when the search meets it.
+MAX_INTEGER_DIGITS = 308
+MAX_LITERAL_CHARS = 400
+
+
+def _check_magnitude(text: str, pos: Pos, path: str) -> None:
+    """A numeral or decimal beyond the float range (or absurdly long) is a located error."""
+    digits = len(text.split(".")[0].lstrip("0"))
+    if digits > MAX_INTEGER_DIGITS or len(text) > MAX_LITERAL_CHARS:
+        raise SygusError(f"number of {len(text)} characters is out of range: sycam computes in 64-bit floats, "
+                         "whose range ends near 1.8e308", pos, path,
+                         f"write a constant of at most {MAX_INTEGER_DIGITS} digits before the point "
+                         f"and {MAX_LITERAL_CHARS} characters in all")
 
 
 def _literal(token: Token) -> Literal:

@@ -159,6 +159,18 @@ def _ite(condition: sympy.Basic, then: sympy.Basic, otherwise: sympy.Basic, sort
     return Ite(condition, then, otherwise)
 
 
+# sympy folds a number's power exactly: (pow 2.0 3000000000) would take many seconds and a
+# billion-digit rational. Beyond this exponent a numeric base has no sympy form (ValueError).
+FOLDED_EXPONENT_LIMIT = 1024
+
+
+def _sympy_power(base: sympy.Basic, exponent: int) -> sympy.Basic:
+    if base.is_Number and exponent > FOLDED_EXPONENT_LIMIT and base not in (0, 1, -1):
+        raise ValueError(f"(pow {base} {exponent}): the exponent is too large to fold a constant exactly "
+                         f"(at most {FOLDED_EXPONENT_LIMIT})")
+    return base ** exponent
+
+
 _TO_SYMPY: dict[str, Callable[[Term, list], sympy.Basic]] = {
     "var": lambda t, a: _symbol(str(t.param), t.sort),
     "const": lambda t, a: _constant(t.param),
@@ -168,7 +180,7 @@ _TO_SYMPY: dict[str, Callable[[Term, list], sympy.Basic]] = {
     "/": lambda t, a: functools.reduce(ProtectedDiv, a),
     "abs": lambda t, a: sympy.Abs(a[0]),
     "relu": lambda t, a: Relu(a[0]),
-    "pow": lambda t, a: a[0] ** int(t.param),
+    "pow": lambda t, a: _sympy_power(a[0], int(t.param)),
     "topk": lambda t, a: TopK(a[0], sympy.Integer(int(t.param))),
     "softmax": lambda t, a: Softmax(a[0]),
     "normalize": lambda t, a: Normalize(a[0]),

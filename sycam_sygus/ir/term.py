@@ -122,6 +122,8 @@ def to_sygus(term: Term) -> str:
     for node in term.walk():
         if node.op in ("var", "hole"):
             text[node] = str(node.param)
+        elif node.op == "const" and node.sort.name == "BitVec":  # an int below 2^width, written in binary
+            text[node] = f"#b{int(node.param):0{int(node.sort.indices[0])}b}"
         elif node.op == "const":
             text[node] = literal_text(node.param, node.sort.name)
         else:

@@ -33,9 +33,10 @@ from .common import (
            MemoCounts,
            MetricError,
            metric_name,
+           metric_tolerance,
            worst_value,
 )
 from .evaluator import MetricEvaluator
 
 __all__ = ["KEYED_FROM_S_FM", "SCORED_FROM_S_FM", "MemoCounts", "MetricError", "MetricEvaluator", "metric_name",
-           "worst_value"]
+           "metric_tolerance", "worst_value"]

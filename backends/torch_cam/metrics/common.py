@@ -23,6 +23,21 @@ SCORED_FROM_S_FM = frozenset({"deletion", "insertion"})
 KEYED_FROM_S_FM = frozenset({"deletion", "insertion", "avg_drop", "increase", "sch"})
 
 
+# The smallest difference of a metric's per-image value or mean that counts (CAM-THEORY §7). A
+# score read off the map alone (sch, topn_gt, pointing) is exact up to the map's float32 rounding
+# (about 2^-24 of each pixel, summed over the image in float64): 2^-20 leaves room. Scores built
+# from model probabilities also carry the network's float32 noise, which changes with the batch
+# a perturbed image is sent in (about 1e-6 of a probability, divided by p_c(x)): 2^-16.
+MAP_TOLERANCE = 2.0**-20
+PROBABILITY_TOLERANCE = 2.0**-16
+MAP_ONLY_METRICS = frozenset({"sch", "topn_gt", "pointing"})
+
+
+def metric_tolerance(metric: str) -> float:
+    """The tolerance of a known metric name (see MAP_TOLERANCE)."""
+    return MAP_TOLERANCE if metric in MAP_ONLY_METRICS else PROBABILITY_TOLERANCE
+
+
 class MetricError(ValueError):
     """A metric the evaluator cannot compute as asked (unknown name, missing masks, shapes)."""
 

@@ -96,7 +96,12 @@ class MetricEvaluator(GridMetrics, CurveMetrics, DropMetrics, MaskMetrics):
         return torch.where(flagged, torch.full_like(values, worst_value(metric)), values)
 
     def map_keys(self, metric: str, s_fm: Tensor, s: Tensor | None, image_idx: Tensor | None = None) -> list[bytes]:
-        """One key per candidate; equal keys imply equal scores of `metric` on these images.
+        """One key per candidate; equal keys imply equal scores of `metric` on these images."""
+        return [digest(b"|".join(parts)) for parts in self.image_keys(metric, s_fm, s, image_idx)]
+
+    def image_keys(self, metric: str, s_fm: Tensor, s: Tensor | None,
+                   image_idx: Tensor | None = None) -> list[list[bytes]]:
+        """One key per candidate and image; equal keys imply equal scores of `metric` on that image.
 
         Rank-only metrics key on the ranking as far as the metric reads it (top-P cell order,
         RISE step of each pixel, argmax, top-n pixel set); the others on the normalised map
@@ -121,10 +126,8 @@ class MetricEvaluator(GridMetrics, CurveMetrics, DropMetrics, MaskMetrics):
             per_image = [[np.packbits(row).tobytes() for row in rows] for rows in top]
         else:
             per_image = self._rounded_map_keys(s_fm)
-        return [
-            digest(b"|".join(b"flagged" if bad else part for part, bad in zip(parts, marks)))
-            for parts, marks in zip(per_image, flagged.tolist())
-        ]
+        return [[b"flagged" if bad else digest(part) for part, bad in zip(parts, marks)]
+                for parts, marks in zip(per_image, flagged.tolist())]
 
     # ----------------------------------------------------------------- shared inputs
 

@@ -1,0 +1,26 @@
+; Optimise mode :min (deletion_auc, lower is better), G1, from the best baseline.
+; expected: valid or fail
+(set-logic SYCAM)
+(set-feature :oracles true)
+(set-option :sycam.model "builtin:cluttered-mnist")
+(set-option :sycam.data "builtin:cluttered-mnist")
+(set-option :sycam.images 40)
+(set-option :sycam.tiers "10 30")
+(set-option :sycam.eq-images 10)
+(set-option :sycam.max-size 3)
+(set-option :sycam.time-limit 45)
+(set-option :sycam.seed 0)
+
+(synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real)) Real
+  ((W Real) (T Real) (C Real))
+  ((W Real (T (+ W W) (- W W) (* W W) (* C W) (relu W) (abs W) (pow T 2) (pow T 3)))
+   (T Real (grads pos_grads gradcampp xgrads act))
+   (C Real (0.5 2.0))))
+
+(define-fun gradcam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real)) Real grads)
+(define-fun gradcampp ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real)) Real gradcampp)
+(define-fun xgradcam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real)) Real xgrads)
+(declare-oracle-fun deletion_auc ((-> Real Real Real Real Real Real)) Real sycam.deletion_auc)
+
+(optimize-synth ((! (deletion_auc weights) :min)))
+(check-synth)

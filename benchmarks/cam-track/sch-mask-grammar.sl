@@ -1,0 +1,25 @@
+; Metric sch (mask metric: share of the map's mass inside the object); the mask-metric
+; grammar; threshold against Grad-CAM.
+; expected: valid
+(set-logic SYCAM)
+(set-feature :oracles true)
+(set-option :sycam.model "builtin:cluttered-mnist")
+(set-option :sycam.data "builtin:cluttered-mnist")
+(set-option :sycam.images 80)
+(set-option :sycam.tiers "20 60")
+(set-option :sycam.eq-images 10)
+(set-option :sycam.max-size 4)
+(set-option :sycam.time-limit 30)
+(set-option :sycam.seed 0)
+
+(synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
+  ((W Real) (P Real) (T Real))
+  ((W Real (P (* P P) (* P (* P P))))
+   (P Real (T (pow T 2) (pow T 3) (pow T 4) (relu T)))
+   (T Real (grads pos_grads gradcampp xgrads act cic abl))))
+
+(define-fun gradcam ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real grads)
+(declare-oracle-fun sch ((-> Real Real Real Real Real Real Real Real)) Real sycam.sch)
+
+(constraint (>= (sch weights) (sch gradcam)))
+(check-synth)
