@@ -54,11 +54,18 @@ def _without_timings(value: object) -> object:
 
 
 def normalised(path: Path, run_folder: Path) -> bytes:
-    """A file's bytes with its wall-clock figures blanked (JSON keys, `1.8s` and `| seconds |` rows)
-    and the run's own folder (where its cache lives) written as `<run>`."""
+    """A file's bytes with its wall-clock figures blanked (JSON keys, `1.8s` and `| seconds |` rows),
+    the run's own folder (where its cache lives) written as `<run>`, and a candidate log's nonce
+    and checksums left out."""
     data = path.read_bytes().replace(str(run_folder.resolve()).encode(), b"<run>")
     if path.name == "report.json":
         return json.dumps(_without_timings(json.loads(data)), indent=1).encode()
+    if path.name == "candidates.jsonl":  # each log has its own nonce, and checksums bound to it
+        lines = [json.loads(line) for line in data.decode().splitlines()]
+        for line in lines:
+            line.pop("check", None)
+            line.get("settings", {}).pop("nonce", None)
+        return "\n".join(json.dumps(line) for line in lines).encode()
     if path.name == "report.md":
         text = re.sub(r"\b\d+(\.\d+)?s\b", "<time>", data.decode())
         return re.sub(r"\| seconds \| [^|]+ \|", "| seconds | <time> |", text).encode()

@@ -190,12 +190,13 @@ class _TargetedClassifier(Classifier):
                     (grad,) = torch.autograd.grad(total, captured[0])
             finally:
                 handle.remove()
-            layer_acts = reshape(captured[0].detach())
+            real = len(chunk)  # the model call was padded (models.MIN_CALL): keep the real images' rows
+            layer_acts = reshape(captured[0][:real].detach())
             if layer_acts.dim() != 4:
                 raise ValueError(f"target layer '{self.layer_name}' gives {list(layer_acts.shape)}, not "
                                  "[N, K, h, w]: pass a reshape_transform that makes it so")
             acts.append(layer_acts)
-            grads.append(reshape(grad.detach()))
+            grads.append(reshape(grad[:real].detach()))
             outputs.append(out.detach())
         return torch.cat(acts), torch.cat(grads), torch.cat(outputs)
 

@@ -3,12 +3,12 @@ enumeration order, give the same events, answer and objective as one-at-a-time s
 numpy fake backend), and the same stdout and candidate log on quickstart (the built-in model)."""
 import contextlib
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from problems import make_problem
+from run_logs import logged
 from test_solver import Recorder, published_setup
 
 import sycam_sygus.app.cli as cli
@@ -96,16 +96,3 @@ def test_quickstart_prints_and_logs_the_same_with_and_without_candidate_batching
     log = logged(tmp_path / "one" / "candidates.jsonl")
     assert len(log) > 3 and logged(tmp_path / "many" / "candidates.jsonl") == log
 
-
-def logged(path: Path) -> list[dict]:
-    """A candidate log's lines without what makes each log unique (its nonce, and the checksums
-    that bind every record to it)."""
-    entries = []
-    for line in path.read_text().splitlines():
-        entry = json.loads(line)
-        entry.pop("check", None)
-        entry.pop("nonce", None)
-        if "settings" in entry:
-            entry["settings"] = {k: v for k, v in entry["settings"].items() if k != "nonce"}
-        entries.append(entry)
-    return entries

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from run_logs import logged
 
 import sycam_sygus.app.cli as cli
 from sycam_sygus.core.errors import OptionError
@@ -59,8 +60,8 @@ def test_two_workers_print_and_log_exactly_what_one_does(local_ray, tmp_path, va
     one = solve_cli(problem, tmp_path / "one", "--max-candidates", "12")
     two = solve_cli(problem, tmp_path / "two", "--max-candidates", "12", "--workers", "2")
     assert one.startswith("(") and two == one
-    log_one = (tmp_path / "one" / "candidates.jsonl").read_bytes()
-    assert len(log_one.splitlines()) > 3 and (tmp_path / "two" / "candidates.jsonl").read_bytes() == log_one
+    log_one = logged(tmp_path / "one" / "candidates.jsonl")
+    assert len(log_one) > 3 and logged(tmp_path / "two" / "candidates.jsonl") == log_one
 
 
 def test_a_killed_actor_is_replaced_and_the_answer_is_the_same(local_ray, tmp_path):

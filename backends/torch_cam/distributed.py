@@ -25,9 +25,12 @@ from ...core.errors import OptionError
 from ...core.settings import Settings
 from . import operators
 from .backend import TorchBackend, build_backend, pick_batch_size
+from .metrics import metric_name, metric_tolerance
 from .models import pick_device
 from .terminals import check_terminal
 
+_NO_SECOND_CLASS = OptionError("workers", "class-sensitive needs the maps of a second class, which Ray workers do "
+                               "not compute", hint="set workers to 1 with class-sensitive, or turn it off")
 _RETRIES = 3  # replacements of one shard's actor for one call before the run gives up
 
 
@@ -189,7 +192,32 @@ class RayBackend:
     def apply(self, op: str, args: Sequence[Tensor], param: int | None = None) -> Tensor:
         return operators.apply(op, list(args), param)
 
-    value_key = TorchBackend.value_key  # reads only its argument
+    value_key = TorchBackend.value_key  # these read only their arguments
+    scale_key = TorchBackend.scale_key
+    _value_parts = TorchBackend._value_parts
+    class_dependent = TorchBackend.class_dependent
+
+    def tolerance(self, metric: str) -> float:
+        """The smallest difference of `metric` that counts (the same on every shard)."""
+        return metric_tolerance(metric_name(metric, self._description.get("has_masks", False)))
+
+    def image_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[list[bytes]]:
+        """One key per candidate and image, gathered from the shards in image order."""
+        keys: list[list[bytes]] = [[b""] * len(images) for _ in weights]
+        if weights and len(images):
+            for positions, part in self._fan_out("image_keys", images, (self._stack(weights),), (metric,)):
+                for c, row in enumerate(part):
+                    for position, key in zip(positions, row):
+                        keys[c][position] = key
+        return keys
+
+    def runner_up(self) -> "RayBackend":
+        """Class sensitivity's second class is not sharded (an error: it needs one worker)."""
+        raise _NO_SECOND_CLASS
+
+    def rank_agreement(self, first: Tensor, second: Tensor, images: Sequence[int]) -> np.ndarray:
+        """Not sharded either (an error: class sensitivity needs one worker)."""
+        raise _NO_SECOND_CLASS
 
     def map_keys(self, weights: Sequence[Tensor], images: Sequence[int], metric: str) -> list[bytes]:
         """Per shard keys joined in shard order: equal joined keys mean equal keys on every shard."""
