@@ -1,6 +1,20 @@
-"""Comparing candidate logs of two runs: each log has its own nonce and checksums bound to it."""
+"""Comparing two runs of the quickstart: its optimise variant, and candidate logs without the
+nonce and checksums that make each log unique."""
 import json
 from pathlib import Path
+
+QUICKSTART = Path(__file__).resolve().parents[1] / "grammars" / "quickstart.sl"
+
+
+def quickstart_problem(variant: str, folder: Path) -> Path:
+    """The quickstart itself, or ("optimise") its constraint made an objective: many candidates
+    scored, the threshold moving after each best."""
+    if variant != "optimise":
+        return QUICKSTART
+    problem = folder / "optimise.sl"
+    problem.write_text(QUICKSTART.read_text().replace("(constraint (>= (deletion weights) (deletion gradcam)))",
+                                                      "(optimize-synth ((! (deletion weights) :max)))"))
+    return problem
 
 
 def logged(path: Path) -> list[dict]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from problems import make_problem
-from run_logs import logged
+from run_logs import logged, quickstart_problem
 from test_solver import Recorder, published_setup
 
 import sycam_sygus.app.cli as cli
@@ -70,7 +70,6 @@ def test_batched_runs_are_fewer_backend_calls_for_the_same_scores():
     assert np.all(np.array(many.calls) >= 1)
 
 
-QUICKSTART = Path(__file__).resolve().parents[1] / "grammars" / "quickstart.sl"
 
 
 def solve_cli(problem: Path, report: Path, *flags: str) -> str:
@@ -85,11 +84,7 @@ def solve_cli(problem: Path, report: Path, *flags: str) -> str:
 @pytest.mark.parametrize("variant", ["quickstart", "optimise"])
 def test_quickstart_prints_and_logs_the_same_with_and_without_candidate_batching(variant, tmp_path, monkeypatch):
     monkeypatch.setenv("SYCAM_CACHE", str(tmp_path / "cache"))
-    problem = QUICKSTART
-    if variant == "optimise":  # many candidates scored, the threshold moving after each best
-        problem = tmp_path / "optimise.sl"
-        problem.write_text(QUICKSTART.read_text().replace("(constraint (>= (deletion weights) (deletion gradcam)))",
-                                                          "(optimize-synth ((! (deletion weights) :max)))"))
+    problem = quickstart_problem(variant, tmp_path)
     one = solve_cli(problem, tmp_path / "one", "--candidate-batch", "1")
     many = solve_cli(problem, tmp_path / "many", "--candidate-batch", "16")
     assert one.startswith("(") and many == one

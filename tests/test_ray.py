@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from run_logs import logged
+from run_logs import QUICKSTART, logged, quickstart_problem
 
 import sycam_sygus.app.cli as cli
 from sycam_sygus.core.errors import OptionError
 from sycam_sygus.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-QUICKSTART = ROOT / "grammars" / "quickstart.sl"
 SMALL = ["--images", "16", "--tiers", "6 16", "--quiet"]
 
 
@@ -52,11 +51,7 @@ def solve_cli(problem: Path, report: Path, *flags: str) -> str:
 
 @pytest.mark.parametrize("variant", ["quickstart", "optimise"])
 def test_two_workers_print_and_log_exactly_what_one_does(local_ray, tmp_path, variant):
-    problem = QUICKSTART
-    if variant == "optimise":  # many candidates scored, the threshold moving after each best
-        problem = tmp_path / "optimise.sl"
-        problem.write_text(QUICKSTART.read_text().replace("(constraint (>= (deletion weights) (deletion gradcam)))",
-                                                          "(optimize-synth ((! (deletion weights) :max)))"))
+    problem = quickstart_problem(variant, tmp_path)
     one = solve_cli(problem, tmp_path / "one", "--max-candidates", "12")
     two = solve_cli(problem, tmp_path / "two", "--max-candidates", "12", "--workers", "2")
     assert one.startswith("(") and two == one
@@ -73,9 +68,7 @@ def test_a_killed_actor_is_replaced_and_the_answer_is_the_same(local_ray, tmp_pa
     from sycam_sygus.frontend.lower import load_problem
 
     overrides = {"images": 16, "tiers": [6, 16], "max-candidates": 12}
-    problem = tmp_path / "optimise.sl"
-    problem.write_text(QUICKSTART.read_text().replace("(constraint (>= (deletion weights) (deletion gradcam)))",
-                                                      "(optimize-synth ((! (deletion weights) :max)))"))
+    problem = quickstart_problem("optimise", tmp_path)
     alone = load_problem(str(problem), overrides)
     reference = solve(alone, open_backend(alone.settings))
     sharded = load_problem(str(problem), {**overrides, "workers": 2})
