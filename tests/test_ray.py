@@ -15,7 +15,6 @@ import sycam_sygus.app.cli as cli
 from sycam_sygus.core.errors import OptionError
 from sycam_sygus.core.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--images", "16", "--tiers", "6 16", "--quiet"]
 
 
