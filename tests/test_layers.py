@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def package_sources() -> dict[str, str]:
     return {module_name(f): f.read_text() for f in files if "tools" not in f.relative_to(ROOT).parts}
 
 
-def imports(module: str, source: str) -> set[str]:
+@functools.lru_cache(maxsize=None)  # every test reads the same sources; a planted one is new
+def imports(module: str, source: str) -> frozenset[str]:
     """The absolute names `module` imports at run time (imports under `if TYPE_CHECKING:` are left out)."""
     tree = ast.parse(source)
     guarded = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
@@ -71,14 +73,14 @@ def imports(module: str, source: str) -> set[str]:
             target = ".".join([*base, *([node.module] if node.module else [])])
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names)  # `from . import ast`
-    return found
+    return frozenset(found)
 
 
-_PACKAGES: set[str] = set()
+PACKAGES = frozenset(module_name(f) for folder in ("sycam_sygus", "backends") for f in ROOT.joinpath(folder).rglob("__init__.py"))
 
 
 def source_is_package(module: str) -> bool:
-    return module in _PACKAGES
+    return module in PACKAGES
 
 
 def layer_of(name: str) -> str | None:
@@ -146,8 +148,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def sources():
-    _PACKAGES.update(module_name(f.parent / "__init__.py") for f in ROOT.joinpath("sycam_sygus").rglob("__init__.py"))
-    _PACKAGES.update(module_name(f.parent / "__init__.py") for f in ROOT.joinpath("backends").rglob("__init__.py"))
     return package_sources()
 
 

@@ -199,7 +199,8 @@ def _scores(backend, term: Term, metric: str, images: list[int]) -> np.ndarray:
 
 
 def weights_of(backend, term: Term, images: Sequence[int]):
-    """The weights `[I, K]` of an IR term on `images`, evaluated bottom-up through the backend."""
+    """The weights `[I, K]` of an IR term on `images`, evaluated bottom-up through the backend (its
+    own short loop rather than the engine's `evaluate`, so the checker shares no search code)."""
     values: dict[Term, object] = {}
     for node in term.walk():  # children before parents
         if node.op == "var":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -15,10 +15,6 @@ from ..ir import Term, app
 from .correctness import CorrectnessOracle, Verdict
 from .enumerate import TermValues
 from .port import SearchBackend, Weights
-
-if TYPE_CHECKING:  # search.py imports this module
-    from .search import SearchOutcome
-
 
 # Mean rank correlation (Spearman, over the equivalence images) of a candidate's maps for each
 # image's target class and its runner-up class at or above which the map does not depend on the
@@ -65,14 +61,14 @@ REJECTIONS = {  # counters of the optional checks, and how the reason for no ans
 }
 
 
-def fail_reason(outcome: "SearchOutcome") -> str:
-    """One sentence for stderr and the report: why there is no answer."""
-    tolerance = float(outcome.acceptance.get("tolerance", 0.0))
-    beaten = f"beat {outcome.reference} by more than" if outcome.reference else "passed the acceptance rule at"
-    extra = [f"{outcome.counts[k]} {words}" for k, words in REJECTIONS.items() if outcome.counts.get(k)]
+def fail_reason(status: str, reference: str | None, counts: Mapping[str, int], tolerance: float) -> str:
+    """One sentence for stderr and the report: why a search with `status` and `counts`, started from
+    the baseline `reference` (if any), has no answer."""
+    beaten = f"beat {reference} by more than" if reference else "passed the acceptance rule at"
+    extra = [f"{counts[k]} {words}" for k, words in REJECTIONS.items() if counts.get(k)]
     budget = {"fail": "; the size or time budget ran out", "infeasible": "; the grammar has no larger term"}
     return (f"no candidate {beaten} the tolerance {tolerance:.3g} on every tier"
-            + (f" and passed the checks in force ({'; '.join(extra)})" if extra else "") + budget.get(outcome.status, ""))
+            + (f" and passed the checks in force ({'; '.join(extra)})" if extra else "") + budget.get(status, ""))
 
 
 def acceptance_summary(settings: Settings, tolerance: float, oracle: CorrectnessOracle,

@@ -404,7 +404,8 @@ def _result(outcome: SearchOutcome, raw: Term | None, answer: Term | None, verdi
         counts=dict(outcome.counts),
         interrupted=outcome.interrupted,
         warnings=list(outcome.warnings),
-        reason=fail_reason(outcome) if raw is None else None,
+        reason=fail_reason(outcome.status, outcome.reference, outcome.counts,
+                           float(outcome.acceptance.get("tolerance", 0.0))) if raw is None else None,
         acceptance=dict(outcome.acceptance),
         stop_reason=outcome.stop_reason,
     )
