@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -77,6 +79,21 @@ def test_worse_than_the_baseline_on_the_heldout_images_is_invalid():
 
 def test_the_baseline_itself_only_ties_and_is_invalid():
     assert verdict(THRESHOLD, answer("grads")).verdict == "invalid"  # the mean must be strictly better
+
+
+def test_the_checker_counts_differences_within_the_metric_tolerance_as_ties():
+    # abl's held-out scores beat gradcam's by a fixed margin: a tolerance above it makes them ties
+    fake = backend()
+    margin = float(np.mean(fake.score([fake.terminal("abl", range(IMAGES))], range(IMAGES), "deletion")[0])
+                   - np.mean(fake.score([fake.terminal("grads", range(IMAGES))], range(IMAGES), "deletion")[0]))
+    assert margin > 0
+    goal = verdict(THRESHOLD, answer("abl"), fake).figures["goals"][0]
+    assert goal["holds"] and goal["better"] == HOLDOUT and goal["ties"] == 0
+    fake.tolerance_value = 2 * abs(margin) + 1.0
+    report = verdict(THRESHOLD, answer("abl"), fake)
+    goal = report.figures["goals"][0]
+    assert report.verdict == "invalid" and goal["better"] == 0 and goal["ties"] == HOLDOUT
+    assert f"better on 0/{HOLDOUT} held-out images, tied on {HOLDOUT}" in report.reason
 
 
 def test_wrong_signature_is_invalid():
@@ -264,3 +281,15 @@ def test_with_the_torch_backend_the_baseline_itself_is_not_better(tmp_path, caps
     assert out[0].startswith("invalid: deletion") and figures["heldout"] == 2
     goal = figures["goals"][0]
     assert goal["answer_mean"] == goal["baselines"]["gradcam"] and goal["wins"] == 2
+
+
+def test_cli_a_reader_that_went_away_is_no_traceback(tmp_path):
+    problem, answer_file = tmp_path / "p.sl", tmp_path / "a.txt"
+    problem.write_text(THRESHOLD)
+    answer_file.write_text("fail\n")
+    code = "import sys; from sycam_sygus.app import check; sys.exit(check.main(sys.argv[1:]))"
+    process = subprocess.Popen([sys.executable, "-c", code, str(problem), str(answer_file)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # `sycam-check … | head -0`: the reader went away before the verdict came
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 0 and "Traceback" not in stderr, stderr

@@ -6,6 +6,8 @@ starts with the tuple of objective values.
 """
 from __future__ import annotations
 
+import os
+import sys
 from fractions import Fraction
 from typing import Sequence
 
@@ -51,3 +53,12 @@ def _exact(value: float) -> Fraction:
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"objective value {value} is not finite; cannot print it as SyGuS")
     return Fraction(repr(float(value)))
+
+
+def emit(text: str) -> None:
+    """`text` on stdout; a reader that went away (`| head -1`) must not cost what follows (the report)
+    nor end the program with a traceback."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error again at exit

@@ -38,6 +38,7 @@ from ..frontend.lower import Lowerer, problem_from_script, sort_of
 from ..frontend.parser import parse_file
 from ..ir import INT, REAL, Term, const, derivable, to_sygus, var
 from ..ir.problem import Goal, Problem
+from .answer import emit
 from .answer_reader import Answer, read_answer
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -160,10 +161,12 @@ def _score_goal(problem: Problem, backend, body: Term, goal: Goal, images: list[
     """One goal on the held-out images: means, wins and whether it holds (with why not)."""
     scores = _scores(backend, body, goal.metric, images)
     mean = float(np.mean(scores))
+    tolerance = float(backend.tolerance(goal.metric))  # the rule's ε, as in the search
     outcome = {"metric": goal.metric, "mode": goal.mode, "direction": "max" if goal.maximise else "min",
                "answer_mean": mean}
     if goal.constant is not None:
-        threshold, against = Threshold(constant=float(goal.constant), strict=goal.strict), f"{goal.constant:g}"
+        threshold = Threshold(constant=float(goal.constant), strict=goal.strict, tolerance=tolerance)
+        against = f"{goal.constant:g}"
         outcome["constant"] = float(goal.constant)
         reference = None
     else:
@@ -174,20 +177,22 @@ def _score_goal(problem: Problem, backend, body: Term, goal: Goal, images: list[
             sign = 1.0 if goal.maximise else -1.0
             against = max(means, key=lambda name: sign * float(np.mean(means[name])))
         if against is None:
-            threshold, reference = Threshold.worst(goal.maximise), None
+            threshold, reference = Threshold.worst(goal.maximise, tolerance), None
         else:
             reference = means[against]
-            threshold = Threshold(per_tier=[reference], strict=goal.strict)
+            threshold = Threshold(per_tier=[reference], strict=goal.strict, tolerance=tolerance)
     passes = bool(passes_tier(scores, threshold, 0, goal.maximise))
     if goal.mode == "optimise":  # a score: any finite value is an answer; how good it is goes in the figures
         outcome["beats_best"] = passes
-        passes = bool(passes_tier(scores, Threshold.worst(goal.maximise), 0, goal.maximise))
+        passes = bool(passes_tier(scores, Threshold.worst(goal.maximise, tolerance), 0, goal.maximise))
     outcome.update(against=against, holds=passes)
     if reference is not None:
-        wins = int(np.count_nonzero(beats(scores, reference, goal.maximise, goal.strict)))
-        outcome["wins"] = wins
-        outcome["why"] = (f"{goal.metric} {mean:.4f} vs {against} {float(np.mean(reference)):.4f}, "
-                          f"better on {wins}/{len(images)} held-out images")
+        wins = int(np.count_nonzero(beats(scores, reference, goal.maximise, goal.strict, tolerance)))
+        better = int(np.count_nonzero(beats(scores, reference, goal.maximise, True, tolerance)))
+        outcome.update(wins=wins, better=better, ties=wins - better, tolerance=tolerance)
+        counted = (f"better on {better}/{len(images)} held-out images, tied on {wins - better}" if not goal.strict
+                   else f"better on {better}/{len(images)} held-out images")
+        outcome["why"] = f"{goal.metric} {mean:.4f} vs {against} {float(np.mean(reference)):.4f}, {counted}"
     else:
         outcome["why"] = f"{goal.metric} {mean:.4f} vs {against or 'any finite value'} on {len(images)} held-out images"
     return outcome
@@ -276,12 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except backend_errors as error:  # the backend refused the problem's data (mask metric, no masks)
         print(f"{args.problem}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(report.line())
     if args.json:
-        print(json.dumps({"verdict": report.verdict, "reason": report.reason, **report.figures}, default=str))
+        figures = [json.dumps({"verdict": report.verdict, "reason": report.reason, **report.figures}, default=str)]
     else:
-        for line in _figure_lines(report.figures):
-            print(line)
+        figures = _figure_lines(report.figures)
+    emit("\n".join([report.line(), *figures]))
     return EXIT_OK
 
 

@@ -38,7 +38,7 @@ from ..frontend.lower_standard import is_standard
 from ..frontend.parser import parse_file
 from ..frontend.printer import print_script
 from ..ir import Problem, Term
-from .answer import format_answer
+from .answer import emit, format_answer
 from .baselines import classic_methods
 from .guard import EXIT_INTERRUPTED, MAX_PROBLEM_BYTES, StopSignals, locked_folder
 from .heldout import holdout_block
@@ -390,7 +390,7 @@ def _search_and_answer(problem: Problem, backend: ReportBackend, overrides: dict
         objectives = None
         print("sycam: warning: the further objectives could not be measured in time; the answer carries none",
               file=sys.stderr)
-    _emit_answer(format_answer(problem.synth, result.status, answer, objectives))
+    emit(format_answer(problem.synth, result.status, answer, objectives))
     if report_dir is not None:
         backend.deadline = Deadline(report_seconds(problem.settings.time_limit), threading.Event())
         try:
@@ -416,14 +416,6 @@ def _report_folder(path: str, folder: Path) -> Iterator[None]:
     except OSError as err:
         raise SygusError(f"cannot write the report folder {folder} ({err.strerror or err})", path=path,
                          hint="give --report a folder you can write (it is created if missing)") from None
-
-
-def _emit_answer(text: str) -> None:
-    """The answer on stdout; a reader that went away (`| head -c 0`) must not cost the report."""
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error again at exit
 
 
 def objective_values(problem: Problem, backend: ReportBackend, result: SolveResult, answer: Term | None,
