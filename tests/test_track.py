@@ -38,6 +38,7 @@ def test_the_track_covers_what_it_promises() -> None:
     assert any(g.baseline for g in goals) and any(g.constant is not None for g in goals)
     assert any(any(name == "class" for name, _ in p.synth.params) for p in problems)
     assert any({"cic", "abl"} <= {name for name, _ in p.synth.params} for p in problems)
+    assert any(p.settings.validation for p in problems) and any(p.settings.acceptance == "significant" for p in problems)
     statuses = {EXPECTED.search(path.read_text()).group(1) for path in FILES}
     assert {"valid", "infeasible", "fail"} <= statuses
     assert all("builtin:imagenet-photos" in path.read_text() for path in PHOTOS)
