@@ -1,5 +1,6 @@
 ; Threshold against a constant with a strict comparison, written constant first:
-; (< 0.05 (insertion weights)).
+; (< 0.01 (insertion weights)). The constant is below every classic method's held-out mean
+; (0.0129-0.0143), so Grad-CAM is a known valid answer.
 ; expected: valid
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -19,5 +20,5 @@
 
 (declare-oracle-fun insertion ((-> Real Real Real Real Real)) Real sycam.insertion)
 
-(constraint (< 0.05 (insertion weights)))
+(constraint (< 0.01 (insertion weights)))
 (check-synth)
