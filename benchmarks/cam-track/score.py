@@ -32,7 +32,7 @@ SOLVED, FASTEST, SMALLEST = 5, 3, 1
 @dataclass
 class Run:
     solver: str
-    problem: str  # file name, e.g. deletion-vs-gradcam.sl
+    problem: str  # path under the track folder, e.g. deletion-vs-gradcam.sl or photos/x.sl
     status: str  # BenchExec status from the tool-info module
     walltime: float
     answer: str  # the answer text from the log ('' when none)
@@ -58,11 +58,23 @@ def read_runs(results_dir: Path) -> list[Run]:
         logs = _log_reader(results_dir, xml_path)
         for run in root.iter("run"):
             columns = {c.get("title"): c.get("value") for c in run.iter("column")}
-            problem = Path(run.get("name")).name
+            problem = track_relative(run.get("name"))
             log = logs(f"{solver}.{run.get('name').split('/')[-1]}.log")
             runs.append(Run(solver, problem, columns.get("status", ""),
                             float(columns.get("walltime", "nan").rstrip("s")), extract_answer(log)))
     return runs
+
+
+def track_relative(name: str) -> str:
+    """A run's task path as BenchExec recorded it (absolute, or relative to the results folder)
+    as a path under the track folder: `photos/x.sl` stays apart from a top-level `x.sl`."""
+    path = Path(name)
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(TRACK).as_posix()
+        except ValueError:
+            return path.name
+    return Path(*[part for part in path.parts if part not in ("..", ".")]).as_posix()
 
 
 def _log_reader(results_dir: Path, xml_path: Path):
