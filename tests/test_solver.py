@@ -173,10 +173,11 @@ def test_class_decomposition_answers_an_ite_over_classes():
     backend = FakeBackend(table, truth, classes)
     recorder = Recorder()
     result = solve(make_problem(productions, int_params=("class",), **options), backend, recorder)
-    expected = f"(ite (= class 0) x (ite (= class 1) y {to_sygus(plain.raw_answer)}))"
-    assert result.status == "solved" and to_sygus(result.raw_answer) == expected
+    assert to_sygus(plain.raw_answer) == "y"  # the all-images answer
+    # class 1's search answers y too, the default's term: only class 0 needs a branch
+    assert result.status == "solved" and to_sygus(result.raw_answer) == "(ite (= class 0) x y)"
     assert [info["scope"] for info in recorder.starts] == ["all images", "class 0", "class 1"]
-    assert result.counts["classes-split"] == 2
+    assert result.counts["classes-split"] == 1
     assert result.objective > plain.objective  # each class gets its own best expression
     assert any("class 0: tier of 8 images clipped" in w for w in result.warnings)
     # with a smallest tier of 5 no class has enough images: the answer is the default alone
@@ -185,6 +186,21 @@ def test_class_decomposition_answers_an_ite_over_classes():
     plain = solve(make_problem(productions, **options), FakeBackend(table, truth, classes))
     assert alone.raw_answer is plain.raw_answer and alone.counts["classes-split"] == 0
 
+
+
+def test_a_class_whose_answer_is_the_defaults_adds_no_branch():
+    # every image wants x: the default and both class searches answer x, so there is nothing to split
+    classes = [0, 0, 0, 0, 1, 1, 1, 1]
+    eye = np.eye(3)
+    truth = np.tile(eye[0], (8, 1)) + 1e-9
+    table = {"x": np.tile(eye[0], (8, 1)), "y": np.tile(eye[1], (8, 1)), "w": np.tile([1.0, 1.0, 0.0], (8, 1))}
+    options = dict(params=("x", "y", "w"), int_params=("class",), tiers=[3, 8])
+    recorder = Recorder()
+    result = solve(make_problem({"W": (var("x"), var("y"), var("w"))}, **options), FakeBackend(table, truth, classes),
+                   recorder)
+    assert [info["scope"] for info in recorder.starts] == ["all images", "class 0", "class 1"]
+    assert result.status == "solved" and to_sygus(result.raw_answer) == "x" and to_sygus(result.answer) == "x"
+    assert result.counts["classes-split"] == 0
 
 
 def test_a_decomposed_answer_that_fails_the_all_image_tiers_falls_back_to_the_default():

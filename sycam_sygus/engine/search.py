@@ -370,6 +370,8 @@ def _solve_by_class(
         interrupted = outcome.interrupted
         if outcome.best is not None:
             solved.append((cls, outcome.best))
+    if default.best is not None:  # a class whose search answers the default's term adds no branch
+        solved = [(cls, term) for cls, term in solved if term != default.best]
     counts["classes-split"] = len(solved)
     if default.best is None or not solved:
         result = _result(default, default.best, _printable(problem, default.best), default.verdict)
