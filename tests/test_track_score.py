@@ -44,8 +44,12 @@ def test_the_answer_is_found_in_a_benchexec_log_among_stderr_lines():
     assert score.extract_answer("Traceback (most recent call last):\n") == ""
 
 
-def test_task_paths_are_kept_relative_to_the_track():
-    assert score.track_relative("../photos/deletion-vs-gradcam-photos.sl") == "photos/deletion-vs-gradcam-photos.sl"
-    assert score.track_relative(str(TRACK / "photos" / "x.sl")) == "photos/x.sl"
-    assert score.track_relative("../deletion-vs-gradcam.sl") == "deletion-vs-gradcam.sl"
+def test_task_paths_are_kept_relative_to_the_track(tmp_path):
+    results = TRACK / "results"  # BenchExec writes task paths relative to its results folder
+    assert score.track_relative("../photos/deletion-vs-xgradcam-photos.sl", results) == "photos/deletion-vs-xgradcam-photos.sl"
+    assert score.track_relative("../deletion-vs-gradcam.sl", results) == "deletion-vs-gradcam.sl"
+    assert score.track_relative(str(TRACK / "photos" / "x.sl"), tmp_path) == "photos/x.sl"
+    walk_up = "/".join([".."] * len(tmp_path.resolve().parts[1:])) + str(TRACK.resolve() / VALID)
+    assert score.track_relative(walk_up, tmp_path) == VALID  # a results folder outside the repository
+    assert score.track_relative("elsewhere/photos/x.sl", tmp_path) == "photos/x.sl"
     assert score.expected_status(TRACK / VALID) == "valid"

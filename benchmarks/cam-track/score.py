@@ -58,23 +58,23 @@ def read_runs(results_dir: Path) -> list[Run]:
         logs = _log_reader(results_dir, xml_path)
         for run in root.iter("run"):
             columns = {c.get("title"): c.get("value") for c in run.iter("column")}
-            problem = track_relative(run.get("name"))
+            problem = track_relative(run.get("name"), results_dir)
             log = logs(f"{solver}.{run.get('name').split('/')[-1]}.log")
             runs.append(Run(solver, problem, columns.get("status", ""),
                             float(columns.get("walltime", "nan").rstrip("s")), extract_answer(log)))
     return runs
 
 
-def track_relative(name: str) -> str:
-    """A run's task path as BenchExec recorded it (absolute, or relative to the results folder)
-    as a path under the track folder: `photos/x.sl` stays apart from a top-level `x.sl`."""
-    path = Path(name)
-    if path.is_absolute():
-        try:
-            return path.resolve().relative_to(TRACK).as_posix()
-        except ValueError:
-            return path.name
-    return Path(*[part for part in path.parts if part not in ("..", ".")]).as_posix()
+def track_relative(name: str, base: Path) -> str:
+    """A run's task path as BenchExec recorded it (relative to the results folder `base`, or
+    absolute) as a path under the track folder: `photos/x.sl` stays apart from a top-level `x.sl`.
+    A path that does not lead into the track (results copied elsewhere) keeps its last parts."""
+    path = Path(name) if Path(name).is_absolute() else base / name
+    try:
+        return path.resolve().relative_to(TRACK).as_posix()
+    except ValueError:
+        parts = Path(name).parts
+        return "/".join(parts[-2:]) if len(parts) > 1 and parts[-2] == "photos" else parts[-1]
 
 
 def _log_reader(results_dir: Path, xml_path: Path):
