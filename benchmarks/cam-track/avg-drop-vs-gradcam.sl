@@ -1,6 +1,8 @@
 ; Metric avg_drop (lower is better); threshold against Grad-CAM, the comparison
 ; written the other way round: (>= (avg_drop gradcam) (avg_drop weights)); a grammar over the
 ; perturbation terminals cic, abl (and act); Score-CAM (cic) is a witness.
+; Confirmation on 15 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -12,6 +14,7 @@
 (set-option :sycam.max-size 3)
 (set-option :sycam.time-limit 30)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 15)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   ((W Real) (T Real) (C Real))

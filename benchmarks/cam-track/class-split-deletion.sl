@@ -1,6 +1,8 @@
 ; Class decomposition: the synth-fun takes an Int `class`; one search per predicted
 ; class with enough images, joined by the engine's (ite (= class c) ...) case split, whose
 ; parts the grammar derives. Threshold against Grad-CAM on deletion; G1.
+; Confirmation on 15 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -12,6 +14,7 @@
 (set-option :sycam.max-size 4)
 (set-option :sycam.time-limit 45)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 15)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (class Int)) Real
   ((W Real) (T Real) (C Real))

@@ -1,5 +1,7 @@
 ; Metric deletion_auc (pixel RISE curve, LOWER is better); threshold written with <=
 ; against Grad-CAM; G1 grammar. Pixel-level curves are costly: 40 images.
+; Confirmation on 7 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid or fail
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -11,6 +13,7 @@
 (set-option :sycam.max-size 4)
 (set-option :sycam.time-limit 45)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 7)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real)) Real
   ((W Real) (T Real) (C Real))

@@ -1,5 +1,7 @@
 ; Metric deletion (grid, higher is better); threshold against a baseline (Grad-CAM);
 ; the quickstart grammar.
+; Confirmation on 15 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -11,6 +13,7 @@
 (set-option :sycam.max-size 5)
 (set-option :sycam.time-limit 30)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 15)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (xgrads Real) (act Real)) Real
   ((W Real) (T Real))

@@ -1,4 +1,6 @@
 ; G2 with Score-CAM's cic: threshold against Score-CAM on deletion.
+; Confirmation on 15 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid or fail
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -10,6 +12,7 @@
 (set-option :sycam.max-size 3)
 (set-option :sycam.time-limit 45)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 15)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   ((W Real) (T Real) (C Real))

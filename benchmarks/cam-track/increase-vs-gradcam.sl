@@ -1,5 +1,7 @@
 ; Metric increase (0/1 per image, higher is better); threshold against Grad-CAM.
 ; A 0/1 metric has many ties: the mean must still be strictly better.
+; Confirmation on 15 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid or fail
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -11,6 +13,7 @@
 (set-option :sycam.max-size 4)
 (set-option :sycam.time-limit 30)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 15)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real)) Real
   ((W Real) (T Real) (C Real))

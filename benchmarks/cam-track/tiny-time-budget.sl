@@ -1,6 +1,8 @@
 ; A budget too small for the problem: G2 with cic and abl (64 model forwards per
 ; image each) and a hard threshold within 2 seconds; the answer is fail (or valid, on a
 ; machine fast enough).
+; Confirmation on 15 validation images (:sycam.validation), as every comparison with a
+; classic method in the track asks.
 ; expected: valid or fail
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -12,6 +14,7 @@
 (set-option :sycam.max-size 4)
 (set-option :sycam.time-limit 2)
 (set-option :sycam.seed 0)
+(set-option :sycam.validation 15)
 
 (synth-fun weights ((grads Real) (pos_grads Real) (gradcampp Real) (xgrads Real) (act Real) (cic Real) (abl Real)) Real
   ((W Real) (T Real) (C Real))
