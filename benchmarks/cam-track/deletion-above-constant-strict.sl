@@ -1,6 +1,8 @@
 ; Threshold against a constant with a strict comparison, written constant first:
-; (< 0.01 (insertion weights)). The constant is below every classic method's held-out mean
-; (0.0129-0.0143), so Grad-CAM is a known valid answer.
+; (< 0.5 (deletion weights)). Grad-CAM's held-out deletion is 0.56-0.61 at seeds 0-2, so it
+; is a known valid answer. (An earlier version asked (< 0.01 (insertion weights)), a constant
+; read off the seed-0 held-out insertion means; at seed 2 the held-out mean was 0.0040:
+; insertion on this data is too heavy-tailed for a constant over 20 images.)
 ; expected: valid
 (set-logic SYCAM)
 (set-feature :oracles true)
@@ -18,7 +20,7 @@
   ((W Real (T (+ W W) (* W W) (relu W) (pow T 2) (pow T 3)))
    (T Real (grads pos_grads xgrads act))))
 
-(declare-oracle-fun insertion ((-> Real Real Real Real Real)) Real sycam.insertion)
+(declare-oracle-fun deletion ((-> Real Real Real Real Real)) Real sycam.deletion)
 
-(constraint (< 0.01 (insertion weights)))
+(constraint (< 0.5 (deletion weights)))
 (check-synth)
