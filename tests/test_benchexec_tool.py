@@ -97,3 +97,22 @@ class _Output(list):
     @property
     def text(self) -> str:
         return "\n".join(self)
+
+
+@pytest.mark.parametrize("definition", sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "cam-track")
+                                              .glob("*.xml")), ids=lambda p: p.name)
+def test_every_configuration_of_the_track_is_a_command_line_sycam_solve_accepts(definition, tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    from sycam_sygus.app.cli import build_parser
+
+    root = ElementTree.parse(definition).getroot()
+    runs = root.findall("rundefinition")
+    assert len(runs) >= 2  # the track compares configurations
+    for run in runs:
+        options = []
+        for option in run.findall("option"):
+            options += [option.get("name")] + ([option.text.strip()] if option.text else [])
+        argv = command(tmp_path, "30", options, walltime=120)[1:]  # as BenchExec would start it
+        parsed = build_parser().parse_args(argv)  # an unknown flag or a bad value exits here
+        assert parsed.time_limit is not None
