@@ -8,12 +8,16 @@ QUICKSTART = Path(__file__).resolve().parents[1] / "grammars" / "quickstart.sl"
 
 def quickstart_problem(variant: str, folder: Path) -> Path:
     """The quickstart itself, or ("optimise") its constraint made an objective: many candidates
-    scored, the threshold moving after each best."""
-    if variant != "optimise":
+    scored, the threshold moving after each best; or ("constant") a grammar constant among its terminals."""
+    edits = {"optimise": ("(constraint (>= (deletion weights) (deletion gradcam)))",
+                          "(optimize-synth ((! (deletion weights) :max)))"),
+             "constant": ("(T Real (grads pos_grads xgrads act))", "(T Real (grads pos_grads xgrads act 0.5))")}
+    if variant not in edits:
         return QUICKSTART
-    problem = folder / "optimise.sl"
-    problem.write_text(QUICKSTART.read_text().replace("(constraint (>= (deletion weights) (deletion gradcam)))",
-                                                      "(optimize-synth ((! (deletion weights) :max)))"))
+    problem = folder / f"{variant}.sl"
+    text = QUICKSTART.read_text()
+    assert edits[variant][0] in text
+    problem.write_text(text.replace(*edits[variant]))
     return problem
 
 

@@ -48,7 +48,7 @@ def solve_cli(problem: Path, report: Path, *flags: str) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("variant", ["quickstart", "optimise"])
+@pytest.mark.parametrize("variant", ["quickstart", "optimise", "constant"])
 def test_two_workers_print_and_log_exactly_what_one_does(local_ray, tmp_path, variant):
     problem = quickstart_problem(variant, tmp_path)
     one = solve_cli(problem, tmp_path / "one", "--max-candidates", "12")

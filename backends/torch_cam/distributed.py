@@ -186,7 +186,7 @@ class RayBackend:
                  for shard, positions in self._split(images)]
         return sum(self._gather(calls))
 
-    def constant(self, value: float, images: Sequence[int]) -> Tensor:
+    def constant(self, value: object, images: Sequence[int], sort: object = None) -> Tensor:
         return torch.full((len(images), self._channels), float(value))
 
     def apply(self, op: str, args: Sequence[Tensor], param: int | None = None) -> Tensor:
