@@ -277,3 +277,17 @@ def test_canonical_key_is_memoised_by_term_identity():
     term = ir("(+ (relu grads) (* 2 cic))")
     assert canonical_key(term) is canonical_key(term)
     assert canonical_key(canonical_key(term)) is canonical_key(term)  # a normal form is its own key
+
+
+def test_the_key_of_a_huge_power_of_a_constant_is_found_at_once():
+    # folding 3^2000000000 exactly would take minutes (the enumerator keys every term it builds)
+    import time
+
+    from sycam_sygus.ir.symbolic import canonical_key
+
+    began = time.monotonic()
+    huge = app("pow", [const(Fraction(3))], REAL, 2000000000)
+    assert canonical_key(huge) != canonical_key(app("pow", [const(Fraction(3))], REAL, 2000000001))
+    assert canonical_key(app("pow", [const(Fraction(1))], REAL, 2000000000)) == canonical_key(const(Fraction(1)))
+    assert time.monotonic() - began < 2.0
+    assert canonical_key(app("pow", [const(Fraction(3))], REAL, 2)) == canonical_key(const(Fraction(9)))

@@ -428,7 +428,7 @@ def _negate(term: Term) -> Term:
 
 def _power(base: Term, exponent: int, sort: Sort) -> Term:
     value = _value(base)
-    if value is not None:
+    if value is not None and (exponent <= FOLDED_EXPONENT_LIMIT or value in (0, 1, -1)):  # as _sympy_power
         return _num(value ** exponent, sort)
     if base.op == "*":
         return _product([_power(f, exponent, sort) for f in base.args], sort)
