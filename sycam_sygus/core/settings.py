@@ -5,7 +5,7 @@ Every later stage reads a typed, frozen `Settings`; nothing else parses or defau
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from .errors import OptionError, did_you_mean
@@ -61,7 +61,7 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         """A copy with some fields changed (e.g. the time left after opening the backend)."""
-        return Settings(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
+        return replace(self, **changes)
 
     @staticmethod
     def resolve(file_values: Mapping[str, object] | None = None, flags: Mapping[str, object] | None = None) -> "Settings":

@@ -71,7 +71,7 @@ class EquivalenceOracle:
         self.counts: Counter[str] = Counter()
         self._values: dict[str, set[bytes]] = {}
         self._scales: set[bytes] = set()
-        self._metrics: dict[bytes, Term] = {}
+        self._metrics: set[bytes] = set()
 
     def classify(self, item: Enumerated) -> str:
         """One of "banked" (a new helper term), "new" (a candidate to score), "pruned-value",
@@ -100,5 +100,5 @@ class EquivalenceOracle:
             if key in self._metrics:
                 self.counts["pruned-metric"] += 1
                 return "pruned-metric"
-            self._metrics[key] = item.term
+            self._metrics.add(key)
         return "new"
