@@ -178,7 +178,8 @@ class CorrectnessOracle:
         verdict.validation = self.validation.scores(term)
         if threshold.validation is None:  # a constant threshold: the mean alone, as on the tiers
             constant = float(threshold.constant if threshold.constant is not None else math.nan)
-            ok = mean_better(float(np.mean(verdict.validation)), constant, self.maximise, threshold.strict,
+            mean = float(np.mean(goal_worst_if_not_finite(verdict.validation, self.maximise)))
+            ok = mean_better(mean, constant, self.maximise, threshold.strict,
                              threshold.tolerance)
         else:
             ok = (passes_reference(verdict.validation, threshold.validation, threshold, self.maximise)
