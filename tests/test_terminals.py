@@ -159,6 +159,24 @@ def test_cic_of_a_dead_channel_is_zero_without_a_model_call():
     assert probe_cost == 2
 
 
+def test_the_black_baseline_costs_one_model_call_per_run_not_per_chunk():
+    # the backend computes cic in chunks of images: later chunks reuse the first one's baseline
+    torch.manual_seed(2)
+    model = SmallVgg().eval()
+    pixels = torch.rand(3, 3, 16, 16)
+    backend = backend_for(model, "features", pixels)
+    with torch.no_grad():
+        acts = model.features(pixels)
+    live = int((acts.flatten(2).amax(dim=2) > acts.flatten(2).amin(dim=2)).sum(dim=1)[2])
+    backend.terminal("cic", [0, 1])
+    backend.activations([2])  # image 2's probe, apart
+    before = backend.forwards
+    values = backend.terminal("cic", [2])
+    assert backend.forwards - before == live  # the masked images of image 2 only: no second baseline
+    targets = torch.tensor(backend.target_classes([0, 1, 2]))
+    torch.testing.assert_close(values, reference_cic(model, pixels, targets, acts)[2:], rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("layer", ["features", "features.7", "features[-1]"])
 def test_ablation_fast_path_equals_full_rerun(layer):
     torch.manual_seed(3)

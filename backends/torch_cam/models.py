@@ -350,6 +350,7 @@ class Classifier:
         self._tail_checked = False
         self._inference_model: nn.Module | None = None
         self._inference_checked = False
+        self._black: dict[tuple[int, ...], Tensor] = {}  # image shape -> class probabilities of a black image
 
     def model_input(self, pixels: Tensor) -> Tensor:
         """Pixels in [0, 1] -> what the model expects (normalisation applied)."""
@@ -391,6 +392,14 @@ class Classifier:
     def logits(self, pixels: Tensor) -> Tensor:
         """Logits `[N, classes]` of pixel images `[N, 3, H, W]` (batched, no grad)."""
         return torch.cat(self.batched(len(pixels), lambda rows: self._run(pixels[rows])))
+
+    def black_probs(self, like: Tensor) -> Tensor:
+        """Class probabilities `[classes]` of a black image shaped like each of `like`'s images:
+        Score-CAM's baseline, one model call per image size for the run (its chunks all need it)."""
+        shape = tuple(like.shape[1:])
+        if shape not in self._black:
+            self._black[shape] = self.logits(torch.zeros_like(like[:1])).softmax(dim=1)[0]
+        return self._black[shape]
 
     def probs(self, pixels: Tensor, targets: Tensor, *, optimized: bool = False) -> Tensor:
         """Softmax probability `[N]` of each image's target class.

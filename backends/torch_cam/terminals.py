@@ -110,7 +110,7 @@ def score_cam_terminal(classifier: Classifier, pixels: Tensor, targets: Tensor, 
     device = classifier.device
     targets = targets.to(device)
     pixels = pixels.to(device)
-    black = classifier.logits(torch.zeros_like(pixels[:1])).softmax(dim=1)[0]
+    black = classifier.black_probs(pixels)
     size = tuple(pixels.shape[-2:])
     flat = acts.flatten(2)
     varying = (flat.amax(dim=2) > flat.amin(dim=2)).flatten().nonzero().squeeze(1)
