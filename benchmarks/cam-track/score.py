@@ -109,7 +109,8 @@ def extract_answer(log: str) -> str:
 class Checker:
     """sycam-check's verdicts (sycam_sygus.app.check.judge), one backend per problem shared by its runs."""
 
-    def __init__(self):
+    def __init__(self, folder: Path = TRACK):
+        self.folder = folder  # where the runs' problem files are
         self.backends: dict[str, object] = {}
 
     def __call__(self, run: Run) -> None:
@@ -123,7 +124,7 @@ class Checker:
         if run.answer in ("", "fail"):
             run.verdict = run.answer or "none"
             return
-        path = str(TRACK / run.problem)
+        path = str(self.folder / run.problem)
         script = parse_file(path)
         try:
             report = judge(problem_from_script(script), script, read_answer(run.answer, run.solver), self.backend(path))
