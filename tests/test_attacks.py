@@ -28,6 +28,7 @@ from test_cli import PROBLEM, TABLES, TRUTH
 
 import sycam_sygus.app.cli as cli
 from sycam_sygus.app import runlog
+from sycam_sygus.app.guard import MAX_PROBLEM_BYTES
 from sycam_sygus.core.deadline import ANSWER_GRACE
 
 TESTS = Path(__file__).parent
@@ -138,7 +139,7 @@ def test_a_folder_as_the_problem_is_refused(capsys, tmp_path):
 
 
 def test_a_problem_over_the_size_bound_is_refused_unparsed(capsys, write):
-    path = write(PROBLEM + ";" + "x" * cli.MAX_PROBLEM_BYTES + "\n")
+    path = write(PROBLEM + ";" + "x" * MAX_PROBLEM_BYTES + "\n")
     refused(capsys, path, ["cannot read the problem file", "at most"])
 
 

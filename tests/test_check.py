@@ -293,3 +293,16 @@ def test_cli_a_reader_that_went_away_is_no_traceback(tmp_path):
     process.stdout.close()  # `sycam-check … | head -0`: the reader went away before the verdict came
     stderr = process.communicate(timeout=120)[1]
     assert process.returncode == 0 and "Traceback" not in stderr, stderr
+
+
+@pytest.mark.parametrize("which", ["problem", "answer"])
+def test_cli_a_fifo_is_refused_unopened(files, capsys, which):
+    import os
+
+    folder, problem = files
+    (folder / "a.txt").write_text("fail\n")
+    fifo = folder / "fifo"
+    os.mkfifo(fifo)
+    argv = [str(fifo), str(folder / "a.txt")] if which == "problem" else [str(problem), str(fifo)]
+    assert check.main(argv) == 2  # no writer would ever come: opening it would hang
+    assert f"the {which} is a special file" in capsys.readouterr().err

@@ -23,7 +23,6 @@ import json
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -35,11 +34,12 @@ from ..engine.images import holdout_split
 from ..frontend import ast
 from ..frontend.checker import check
 from ..frontend.lower import Lowerer, problem_from_script, sort_of
-from ..frontend.parser import parse_file
+from ..frontend.parser import parse_text
 from ..ir import INT, REAL, Term, const, derivable, to_sygus, var
 from ..ir.problem import Goal, Problem
 from .answer import emit
 from .answer_reader import Answer, read_answer
+from .guard import read_problem
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -269,9 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     answer_path = "<stdin>" if args.answer == "-" else args.answer
     source = {}
     try:
-        source[args.problem] = _read(args.problem)
-        source[answer_path] = sys.stdin.read() if args.answer == "-" else _read(args.answer)
-        script = parse_file(args.problem)
+        source[args.problem] = _read(args.problem, "the problem")
+        source[answer_path] = sys.stdin.read() if args.answer == "-" else _read(args.answer, "the answer")
+        script = parse_text(source[args.problem], args.problem)
         problem = problem_from_script(script)
         answer = read_answer(source[answer_path], answer_path)
         report = judge(problem, script, answer, _open_backend, args.holdout)
@@ -296,10 +296,10 @@ def _open_backend(settings):
     return open_backend(settings)
 
 
-def _read(path: str) -> str:
+def _read(path: str, what: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        return read_problem(path, what, encoding="utf-8-sig")  # as parse_file reads; a FIFO is refused unopened
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise SygusError(f"cannot read '{path}': {getattr(error, 'strerror', None) or error}", path=path,
                          hint="check the path and that the file is UTF-8 text") from None
 

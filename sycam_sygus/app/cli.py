@@ -24,7 +24,6 @@ import numpy as np
 
 from ..core.deadline import ANSWER_GRACE, Deadline, Stopped
 from ..core.errors import OptionError, SygusError
-from ..core.files import regular_file
 from ..core.logic import METRICS
 from ..core.options import OPTIONS, checked_value
 from ..core.sorts import NOWHERE
@@ -40,7 +39,7 @@ from ..frontend.printer import print_script
 from ..ir import Problem, Term
 from .answer import emit, format_answer
 from .baselines import classic_methods
-from .guard import EXIT_INTERRUPTED, MAX_PROBLEM_BYTES, StopSignals, locked_folder
+from .guard import EXIT_INTERRUPTED, StopSignals, locked_folder, read_problem
 from .heldout import holdout_block
 from .progress import Progress
 from .report import (
@@ -164,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list_layers(args)
     with StopSignals(threading.Event()) as signals:  # from the start: a signal while parsing stops too
         try:
-            source = _read_problem(args.file)
+            source = read_problem(args.file)
         except (OSError, UnicodeDecodeError, ValueError) as err:
             print(_bounded(f"{args.file}: error: cannot read the problem file "
                            f"({getattr(err, 'strerror', None) or err})"), file=sys.stderr)
@@ -183,14 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("sycam-solve: interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED
-
-
-def _read_problem(path: str) -> str:
-    """The problem's text; a special file (FIFO) or one over MAX_PROBLEM_BYTES is refused unopened."""
-    size = regular_file(path, "the problem").st_size
-    if size > MAX_PROBLEM_BYTES:
-        raise ValueError(f"{size:,} bytes; a problem file may hold at most {MAX_PROBLEM_BYTES:,}")
-    return Path(path).read_text(encoding="utf-8")
 
 
 def _bounded(text: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..core.errors import SygusError
+from ..core.files import regular_file
 
 EXIT_INTERRUPTED = 130
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -24,6 +25,15 @@ LOCK_NAME = ".sycam.lock"
 # is refused before parsing, which bounds the parse's time and memory.
 MAX_PROBLEM_BYTES = 1 << 20
 
+
+
+def read_problem(path: str, what: str = "the problem", encoding: str = "utf-8") -> str:
+    """A problem's (or an answer's: `what`) text; a special file (FIFO) or one over
+    MAX_PROBLEM_BYTES is refused unopened (OSError, ValueError)."""
+    size = regular_file(path, what).st_size
+    if size > MAX_PROBLEM_BYTES:
+        raise ValueError(f"{size:,} bytes; a problem file may hold at most {MAX_PROBLEM_BYTES:,}")
+    return Path(path).read_text(encoding=encoding)
 
 class StopSignals:
     """While entered (main thread only): the first SIGINT/SIGTERM sets `stop` and calls `on_stop`;
