@@ -306,3 +306,15 @@ def test_cli_a_fifo_is_refused_unopened(files, capsys, which):
     argv = [str(fifo), str(folder / "a.txt")] if which == "problem" else [str(problem), str(fifo)]
     assert check.main(argv) == 2  # no writer would ever come: opening it would hang
     assert f"the {which} is a special file" in capsys.readouterr().err
+
+
+def test_cli_a_full_disk_on_stdout_is_a_warning_not_a_traceback(tmp_path):
+    problem, answer_file = tmp_path / "p.sl", tmp_path / "a.txt"
+    problem.write_text(THRESHOLD)
+    answer_file.write_text("fail\n")
+    code = "import sys; from sycam_sygus.app import check; sys.exit(check.main(sys.argv[1:]))"
+    with open("/dev/full", "w") as full:
+        process = subprocess.run([sys.executable, "-c", code, str(problem), str(answer_file)],
+                                 stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert process.returncode == 0 and "Traceback" not in process.stderr, process.stderr
+    assert "could not write to standard output" in process.stderr

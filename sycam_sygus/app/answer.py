@@ -56,9 +56,11 @@ def _exact(value: float) -> Fraction:
 
 
 def emit(text: str) -> None:
-    """`text` on stdout; a reader that went away (`| head -1`) must not cost what follows (the report)
-    nor end the program with a traceback."""
+    """`text` on stdout; a reader that went away (`| head -1`) or a full disk (`> /dev/full`) must
+    not cost what follows (the report) nor end the program with a traceback."""
     try:
         print(text, flush=True)
-    except BrokenPipeError:
+    except OSError as error:
+        if not isinstance(error, BrokenPipeError):  # nobody reads a closed pipe; a failed file write is news
+            print(f"sycam: warning: could not write to standard output ({error.strerror or error})", file=sys.stderr)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error again at exit
