@@ -318,3 +318,19 @@ def test_cli_a_full_disk_on_stdout_is_a_warning_not_a_traceback(tmp_path):
                                  stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert process.returncode == 0 and "Traceback" not in process.stderr, process.stderr
     assert "could not write to standard output" in process.stderr
+
+
+def test_cli_json_is_strict_with_a_non_finite_score(files, capsys, monkeypatch):
+    fake = backend()
+    fake.tables["abl"] = np.full((IMAGES, 2), np.nan)  # every score non-finite
+    monkeypatch.setattr(check, "_open_backend", lambda options: fake)
+    folder, problem = files
+    (folder / "a.txt").write_text(answer("abl"))
+    assert check.main([str(problem), str(folder / "a.txt"), "--json"]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+
+    def refuse(token):
+        raise AssertionError(f"{token} is not JSON")
+
+    figures = json.loads(line, parse_constant=refuse)
+    assert figures["verdict"] == "invalid" and isinstance(figures["goals"][0]["answer_mean"], str)

@@ -40,6 +40,7 @@ from ..ir.problem import Goal, Problem
 from .answer import emit
 from .answer_reader import Answer, read_answer
 from .guard import read_problem
+from .strict_json import json_safe
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -282,7 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.problem}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:
-        figures = [json.dumps({"verdict": report.verdict, "reason": report.reason, **report.figures}, default=str)]
+        figures = [json.dumps(json_safe({"verdict": report.verdict, "reason": report.reason, **report.figures}),
+                              allow_nan=False, default=str)]
     else:
         figures = _figure_lines(report.figures)
     emit("\n".join([report.line(), *figures]))

@@ -35,6 +35,7 @@ from .counters import in_words, stop_in_words
 from .heldout import markdown_lines
 from .runlog import ScoredCandidate, tier_code, tier_ref
 from .sanity import markdown_lines as sanity_lines
+from .strict_json import json_safe
 
 ANSWER_ROW = "sycam answer"
 COMPARE_MODES = ("auto", "all", "none")  # `--compare`: which classic methods the report scores
@@ -222,7 +223,7 @@ def build_report(
                                        goal.strict, backend.tolerance(goal.metric))
                 for row in rows if row is not answer_row and row.reason is None
             }
-    return _json_safe({
+    return json_safe({
         "problem": os.path.abspath(problem.path),
         "status": result.status,
         "stop_reason": result.stop_reason,
@@ -334,20 +335,6 @@ def write_report(folder: Path, report: dict, figure: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / "report.json", json.dumps(report, indent=1, allow_nan=False, default=str) + "\n")
     write_atomically(folder / "report.md", markdown(report, figure))
-
-
-def _json_safe(value: object) -> object:
-    """Strict JSON: non-finite floats become their text, numpy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def _number(value: object) -> str:
