@@ -3,7 +3,8 @@
 - class sensitivity: the map for the predicted class against the map for the second most likely
   class (Spearman rank correlation per image, averaged). A map that does not change with the
   class explains the image, not the decision. An expression whose terminals are all
-  class-free (`act`) cannot depend on the class: it is flagged without computing anything.
+  class-free (the backend's `class_dependent` says no: `act`, `eigen`) cannot depend on the
+  class: it is flagged (`class_free`), beside its measured correlation.
 - model-parameter randomisation (Adebayo et al., 2018): every layer above the target layer is
   re-initialised (seeded) and the map recomputed for the same class; Spearman against the
   original map. A method whose map survives randomising the model does not read the model.
@@ -22,11 +23,11 @@ from typing import Sequence
 import numpy as np
 from scipy import stats
 
+from ..engine.acceptance import class_insensitive
 from ..engine.scorer import evaluate
 from ..ir import Term
 
 SANITY_IMAGES = 4
-CLASS_FREE_TERMINALS = ("act",)  # terminals whose value does not depend on the target class
 
 
 def sanity_checks(backend: object, methods: Sequence[tuple[str, Term]], images: Sequence[int], seed: int,
@@ -68,7 +69,7 @@ def sanity_checks(backend: object, methods: Sequence[tuple[str, Term]], images: 
             result["methods"][name] = {"reason": "not computed (time; pass --compare all)"}
             continue
         base = _maps(original, expression, local)
-        class_free = used <= set(CLASS_FREE_TERMINALS)
+        class_free = class_insensitive(expression, original)  # the backend says which terminals ignore the class
         result["methods"][name] = {
             "class_spearman": _spearman(base, _maps(other_class, expression, local)),
             "class_free": class_free,
