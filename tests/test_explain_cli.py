@@ -95,3 +95,14 @@ def test_progress_on_a_long_folder(tmp_path, capsys):
     assert main(["grads", "--images", BUILTIN, "--count", "6", "--batch-size", "2", "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "sycam-explain: 6/6 images" in err
+
+
+def test_an_output_that_cannot_be_written_names_the_flag(tmp_path, capsys):
+    out = tmp_path / "out"
+    main(["grads", "--images", BUILTIN, "--count", "1", "--out", str(out), "--quiet"])
+    taken = next(out.glob("*.npy"))
+    taken.unlink()
+    taken.mkdir()  # the map's file name is now a folder
+    assert main(["grads", "--images", BUILTIN, "--count", "1", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write into the output folder" in err and "(--out)" in err and "Traceback" not in err

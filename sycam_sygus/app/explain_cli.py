@@ -95,7 +95,11 @@ def _explain(args: argparse.Namespace) -> int:
         raise SygusError(f"the expression cannot be evaluated: {error}", path="EXPRESSION_OR_ANSWER_FILE") from None
     from .explain_output import SHEET_NAME, write_outputs
 
-    write_outputs(out, backend, maps, label)
+    try:
+        write_outputs(out, backend, maps, label)
+    except OSError as error:  # a full disk, a name taken by a folder
+        raise SygusError(f"cannot write into the output folder '{out}' ({error.strerror or error})", path="--out",
+                         hint="give --out a folder you can write, with room for the pictures") from None
     if not args.quiet:
         print(f"sycam-explain: {len(maps)} image(s): overlays, maps and {SHEET_NAME} in {out}"
               + ("" if weights_ok else " (some weights were not finite: those maps are NaN)"), file=sys.stderr)
