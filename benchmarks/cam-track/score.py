@@ -115,6 +115,9 @@ class Checker:
 
     def __call__(self, run: Run) -> None:
         """Fill the run's verdict, held-out figures and answer size."""
+        from sycam_sygus.backends.torch_cam.metrics import MetricError
+        from sycam_sygus.backends.torch_cam.operators import OperatorError
+
         from sycam_sygus.app.answer_reader import read_answer
         from sycam_sygus.app.check import judge
         from sycam_sygus.core.errors import SygusError
@@ -128,7 +131,7 @@ class Checker:
         script = parse_file(path)
         try:
             report = judge(problem_from_script(script), script, read_answer(run.answer, run.solver), self.backend(path))
-        except SygusError as error:  # what sycam-check reports as unreadable input (exit status 2)
+        except (SygusError, MetricError, OperatorError) as error:  # sycam-check's exit status 2
             run.verdict = f"unreadable ({error})"
             return
         run.verdict = report.line()
