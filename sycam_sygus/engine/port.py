@@ -40,6 +40,15 @@ class SearchBackend(Protocol[Weights]):
     def value_key(self, value: Weights) -> bytes:
         """A key equal for values that agree up to float rounding (value equivalence)."""
 
+    def scale_key(self, value: Weights) -> bytes:
+        """A key equal for values that differ by a positive factor, up to float rounding (CAM-THEORY §7)."""
+
+    def tolerance(self, metric: str) -> float:
+        """The smallest difference of a per-image score or a mean that counts under `metric`."""
+
+    def class_dependent(self, name: str) -> bool:
+        """Can the terminal `name`'s value change with the target class?"""
+
     def runner_up(self) -> "SearchBackend[Weights]":
         """The same images and model with each image's next most likely class as its target."""
 
